@@ -1,0 +1,3 @@
+from luckyctl.cli.app import main
+
+main()

@@ -1,0 +1,108 @@
+"""The ``luckyctl`` command: global options, command groups, exit codes.
+
+Exit codes (contract): 0 success, 1 a task or the gate failed, 2 bad input,
+3 incomplete (waiting or blocked), 70 internal error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+from typing import Any
+
+import click
+import typer
+from typer.core import TyperGroup
+
+from luckyctl.cli import context
+from luckyctl.errors import LuckyError
+
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class LuckyGroup(TyperGroup):
+    """Turns luckyctl's errors into one line on stderr and the contract's exit code."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except LuckyError as error:
+            _report(ctx, f"error: {error}", error)
+            raise typer.Exit(error.exit_code) from None
+        except KeyboardInterrupt:
+            _report(ctx, "interrupted", None)
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except Exception as error:  # the tool's own fault: one line, traceback on -v
+            _report(ctx, f"internal error: {type(error).__name__}: {error} (run with -v for the traceback)", error)
+            raise typer.Exit(EXIT_INTERNAL) from None
+        finally:
+            app_ctx = ctx.obj
+            if isinstance(app_ctx, context.AppContext):
+                app_ctx.close()
+
+
+def _report(ctx: click.Context, line: str, error: BaseException | None) -> None:
+    app_ctx = ctx.obj
+    verbose = isinstance(app_ctx, context.AppContext) and app_ctx.verbose > 0
+    if verbose and error is not None:
+        traceback.print_exception(error, file=sys.stderr)
+    click.echo(f"luckyctl: {line}", err=True)
+
+
+app = typer.Typer(
+    cls=LuckyGroup,
+    name="luckyctl",
+    help="Execute, prove and report on a production-deployment roadmap.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+@app.callback()
+def global_options(
+    ctx: typer.Context,
+    roadmap: Path = typer.Option(
+        Path("roadmap"), "--roadmap", envvar="LUCKYCTL_ROADMAP", help="Roadmap directory or single YAML file."
+    ),
+    plan: str = typer.Option(
+        "sandbox", "--plan", envvar="LUCKYCTL_PLAN", help="Plan name (plans/NAME.yaml) or path to a plan file."
+    ),
+    home: Path = typer.Option(
+        Path("evidence"), "--home", envvar="LUCKYCTL_HOME", help="Evidence root: one folder per plan."
+    ),
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="More detail; tracebacks on errors."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Only data and errors."),
+    no_color: bool = typer.Option(False, "--no-color", help="No colours (also when NO_COLOR is set)."),
+) -> None:
+    """Execute, prove and report on a production-deployment roadmap."""
+    ctx.obj = context.AppContext(
+        roadmap_path=roadmap,
+        plan_ref=plan,
+        home=home,
+        verbose=verbose,
+        quiet=quiet,
+        color=not (no_color or os.environ.get("NO_COLOR")),
+    )
+
+
+def _register() -> None:
+    """Attach every command group; each lives in its own module."""
+    from luckyctl.cli import roadmap_cmd, task_cmd
+
+    app.add_typer(roadmap_cmd.app, name="roadmap")
+    app.add_typer(task_cmd.app, name="task")
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="luckyctl")
