@@ -30,6 +30,21 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=False, populate_by_name=True)
 
 
+class Located(BaseModel):
+    """Remembers where things were written, for messages; the loader fills it.
+
+    Keys are ids (``FE-INT.1.2``) or dotted key paths (``team.backend``).
+    """
+
+    _locations: dict[str, tuple[str, int]] = PrivateAttr(default_factory=dict)
+
+    def location(self, key: str) -> tuple[str, int] | None:
+        return self._locations.get(key)
+
+    def set_locations(self, locations: dict[str, tuple[str, int]]) -> None:
+        self._locations = dict(locations)
+
+
 # ---------------------------------------------------------------- enums
 
 
@@ -408,7 +423,7 @@ class ChecklistItem(Strict):
         return self
 
 
-class Roadmap(Strict):
+class Roadmap(Strict, Located):
     """The whole roadmap, with indexes from id to task, story and epic."""
 
     project: Project
@@ -417,8 +432,6 @@ class Roadmap(Strict):
     checklist: list[ChecklistItem] = []
     epics: list[Epic] = []
 
-    # id → (file, line) where it was written; filled by the loader for messages.
-    _locations: dict[str, tuple[str, int]] = PrivateAttr(default_factory=dict)
     _tasks: dict[str, Task] = PrivateAttr(default_factory=dict)
     _story_of: dict[str, Story] = PrivateAttr(default_factory=dict)
     _epic_of: dict[str, Epic] = PrivateAttr(default_factory=dict)
@@ -455,12 +468,6 @@ class Roadmap(Strict):
                 ids.append(story.id)
                 ids.extend(task.id for task in story.tasks)
         return ids
-
-    def location(self, node_id: str) -> tuple[str, int] | None:
-        return self._locations.get(node_id)
-
-    def set_locations(self, locations: dict[str, tuple[str, int]]) -> None:
-        self._locations = dict(locations)
 
     def tasks_under(self, node_id: str) -> list[str]:
         """Task ids a project, epic, story or task id stands for."""
@@ -516,7 +523,7 @@ class StrategySettings(Strict):
     parallel: int = Field(default=4, ge=1, le=256)
 
 
-class Plan(Strict):
+class Plan(Strict, Located):
     name: Id
     description: str | None = None
     vars: dict[str, str | int | float | bool] = {}

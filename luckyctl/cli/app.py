@@ -10,9 +10,8 @@ import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -26,11 +25,19 @@ EXIT_INTERRUPTED = 130
 class LuckyGroup(TyperGroup):
     """Turns luckyctl's errors into one line on stderr and the contract's exit code."""
 
-    def invoke(self, ctx: click.Context) -> Any:
+    def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except typer.TyperException as error:  # the root's own options
+            _usage_exit(error)
+
+    def invoke(self, ctx: typer.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        except (typer.Exit, typer.Abort):
             raise
+        except typer.TyperException as error:
+            _usage_exit(error)
         except LuckyError as error:
             _report(ctx, f"error: {error}", error)
             raise typer.Exit(error.exit_code) from None
@@ -46,12 +53,19 @@ class LuckyGroup(TyperGroup):
                 app_ctx.close()
 
 
-def _report(ctx: click.Context, line: str, error: BaseException | None) -> None:
+def _usage_exit(error: typer.TyperException) -> NoReturn:
+    """A usage error: one line, like every other input error."""
+    command = getattr(getattr(error, "ctx", None), "command_path", None) or "luckyctl"
+    typer.echo(f"luckyctl: error: {error.format_message()} (see '{command} --help')", err=True)
+    raise typer.Exit(getattr(error, "exit_code", 2)) from None
+
+
+def _report(ctx: typer.Context, line: str, error: BaseException | None) -> None:
     app_ctx = ctx.obj
     verbose = isinstance(app_ctx, context.AppContext) and app_ctx.verbose > 0
     if verbose and error is not None:
         traceback.print_exception(error, file=sys.stderr)
-    click.echo(f"luckyctl: {line}", err=True)
+    typer.echo(f"luckyctl: {line}", err=True)
 
 
 app = typer.Typer(
@@ -94,10 +108,12 @@ def global_options(
 
 def _register() -> None:
     """Attach every command group; each lives in its own module."""
-    from luckyctl.cli import roadmap_cmd, task_cmd
+    from luckyctl.cli import analyze_cmd, evidence_cmd, roadmap_cmd, task_cmd
 
     app.add_typer(roadmap_cmd.app, name="roadmap")
     app.add_typer(task_cmd.app, name="task")
+    app.add_typer(evidence_cmd.app, name="evidence")
+    app.command("analyze")(analyze_cmd.analyze)
 
 
 _register()

@@ -1,0 +1,52 @@
+"""``luckyctl task status``: the state of every task, epic → story → task."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+import typer
+
+from luckyctl.cli import context
+
+if TYPE_CHECKING:
+    from luckyctl.store import Store
+
+STORE_FILE = "luckyctl.db"
+
+
+def existing_store(app_ctx: context.AppContext) -> Store | None:
+    """The plan's store, or None when nothing has run on the plan yet: a read never creates it."""
+    if not (app_ctx.plan_home / STORE_FILE).exists():
+        return None
+    return app_ctx.store(create=False)
+
+
+def register(app: typer.Typer) -> None:
+    """Attach ``status`` to ``app``."""
+
+    @app.command("status")
+    def status(
+        ctx: typer.Context,
+        selector: str | None = typer.Argument(
+            None,
+            metavar="SEL",
+            help="Project, epic, story or task id, or a comma-separated list; shows its tasks. Default: everything.",
+        ),
+        all_epics: bool = typer.Option(False, "--all-epics", help="Show every task, not only one line per story."),
+        as_json: bool = typer.Option(False, "--json", help="Print one JSON document instead of the tree."),
+    ) -> None:
+        """Show each task's state, owner, assignee, attempts and last evidence, with totals."""
+        from luckyctl.report.terminal import render_status
+        from luckyctl.selectors import resolve_selector
+        from luckyctl.status import read_status
+
+        app_ctx = context.get(ctx)
+        roadmap = app_ctx.roadmap
+        task_ids = resolve_selector(roadmap, selector) if selector is not None else None
+        report = read_status(roadmap, existing_store(app_ctx), plan=app_ctx.plan.name, task_ids=task_ids)
+        if as_json:
+            app_ctx.print_json(report.to_json())
+            return
+        expand = all_epics or selector is not None
+        render_status(app_ctx.out, report, expand=expand, now=dt.datetime.now(dt.UTC))
