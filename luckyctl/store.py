@@ -13,7 +13,7 @@ import datetime as dt
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -22,7 +22,7 @@ from typing import Any
 from luckyctl.errors import StoreError
 from luckyctl.model import TaskState
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
 
 # Each migration takes the schema from version N-1 to N; never edit one that shipped.
@@ -117,9 +117,28 @@ _MIGRATIONS: dict[int, str] = {
         detail TEXT NOT NULL DEFAULT '{}'
     );
     """,
+    # A step's one-line summary (what happened, or why it failed), hashed with the row.
+    2: """
+    ALTER TABLE evidence ADD COLUMN summary TEXT;
+    """,
 }
 
 _JSON_COLUMNS = {"options", "inputs", "outputs", "metrics", "artifacts", "detail"}
+
+
+ANY_VERSION = object()  # acquire_lease(seen=…) default: take the lease whatever the row looks like
+_NO_LEASE = {"lease_run": None, "lease_pid": None, "lease_host": None, "heartbeat_at": None}
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A run's hold on a task while it runs; the attempt and its ``task_runs`` row."""
+
+    task_id: str
+    run_id: str
+    attempt: int
+    task_run_id: int
+    started_at: str
 
 
 def utc_now() -> str:
@@ -156,6 +175,18 @@ class TaskRecord:
         values = {key: value for key, value in row.items() if key in known}
         values["state"] = TaskState(values["state"])
         return cls(**values)
+
+
+def _upsert_state(conn: sqlite3.Connection, task_id: str, state: TaskState, values: dict[str, Any]) -> None:
+    """Insert or update one task_state row; call inside ``transaction()``."""
+    row = {"task_id": task_id, "state": state.value, "updated_at": utc_now(), **values}
+    names = ", ".join(row)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "task_id")
+    conn.execute(
+        f"INSERT INTO task_state ({names}) VALUES ({', '.join('?' for _ in row)}) "
+        f"ON CONFLICT(task_id) DO UPDATE SET {updates}",
+        tuple(row.values()),
+    )
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -281,15 +312,8 @@ class Store:
 
     def set_state(self, task_id: str, state: TaskState, **values: Any) -> None:
         """Record a task's new state (one transaction); other columns as given."""
-        row = {"task_id": task_id, "state": state.value, "updated_at": utc_now(), **values}
-        names = ", ".join(row)
-        updates = ", ".join(f"{name} = excluded.{name}" for name in row if name != "task_id")
         with self.transaction() as conn:
-            conn.execute(
-                f"INSERT INTO task_state ({names}) VALUES ({', '.join('?' for _ in row)}) "
-                f"ON CONFLICT(task_id) DO UPDATE SET {updates}",
-                tuple(row.values()),
-            )
+            _upsert_state(conn, task_id, state, values)
 
     def forget(self, task_ids: list[str]) -> int:
         """Drop the current state of tasks so they run again; history and evidence stay."""
@@ -299,6 +323,148 @@ class Store:
                 f"DELETE FROM task_state WHERE task_id IN ({placeholders}) AND lease_run IS NULL", tuple(task_ids)
             )
             return cursor.rowcount
+
+    # ------------------------------------------------------------ leases
+
+    def acquire_lease(
+        self, task_id: str, run_id: str, pid: int, host: str, *, seen: str | None | object = ANY_VERSION, **values: Any
+    ) -> Lease | None:
+        """Start ``task_id`` under ``run_id``: lease, state ``running``, attempt count and history row, at once.
+
+        Returns None, changing nothing, when another run holds the task or when
+        its row changed since the caller read it (``seen``: the ``updated_at``
+        it saw, None for no row), so a decision taken on a stale read is taken
+        again instead of running a task twice.
+        """
+        now = utc_now()
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT lease_run, updated_at, attempts FROM task_state WHERE task_id = ?", (task_id,)
+            ).fetchone()
+            holder, updated_at, attempts = row if row else (None, None, 0)
+            if holder is not None and holder != run_id:
+                return None
+            if seen is not ANY_VERSION and updated_at != seen:
+                return None
+            attempt = attempts + 1
+            _upsert_state(
+                conn,
+                task_id,
+                TaskState.RUNNING,
+                {
+                    **values,
+                    "attempts": attempt,
+                    "run_id": run_id,
+                    "reason": None,
+                    "started_at": now,
+                    "ended_at": None,
+                    "lease_run": run_id,
+                    "lease_pid": pid,
+                    "lease_host": host,
+                    "heartbeat_at": now,
+                },
+            )
+            cursor = conn.execute(
+                "INSERT INTO task_runs (run_id, task_id, attempt, state, spec_hash, started_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (run_id, task_id, attempt, TaskState.RUNNING.value, values.get("spec_hash"), now),
+            )
+            return Lease(task_id, run_id, attempt, int(cursor.lastrowid or 0), now)
+
+    def release_lease(
+        self, lease: Lease, state: TaskState, *, reason: str | None = None, duration_s: float = 0.0, **values: Any
+    ) -> bool:
+        """End a leased task in ``state`` and close its history row, in one transaction.
+
+        False (nothing written) when the lease is no longer ours: another process
+        found it stale and took the task over.
+        """
+        now = utc_now()
+        with self.transaction() as conn:
+            row = conn.execute("SELECT lease_run FROM task_state WHERE task_id = ?", (lease.task_id,)).fetchone()
+            if row is None or row[0] != lease.run_id:
+                return False
+            conn.execute(
+                "UPDATE task_runs SET state = ?, reason = ?, ended_at = ?, duration_s = ? WHERE id = ?",
+                (state.value, reason, now, duration_s, lease.task_run_id),
+            )
+            _upsert_state(
+                conn,
+                lease.task_id,
+                state,
+                {**values, "reason": reason, "ended_at": now, **_NO_LEASE},
+            )
+            return True
+
+    def set_state_unleased(
+        self, task_id: str, state: TaskState, *, seen: str | None, history_run: str | None = None, **values: Any
+    ) -> bool:
+        """Record a state reached without running (blocked, waiting, signed off), unless a run holds
+        the task or its row changed since the caller read it (``seen``: the ``updated_at`` it saw,
+        None for no row). ``history_run`` also adds a finished ``task_runs`` row under that run id."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT lease_run, updated_at, attempts FROM task_state WHERE task_id = ?", (task_id,)
+            ).fetchone()
+            if (row is not None and row[0] is not None) or (row[1] if row else None) != seen:
+                return False
+            _upsert_state(conn, task_id, state, values)
+            if history_run is not None:
+                now = utc_now()
+                conn.execute(
+                    "INSERT INTO task_runs (run_id, task_id, attempt, state, reason, spec_hash, started_at, ended_at, "
+                    "duration_s) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+                    (history_run, task_id, row[2] if row else 0, state.value, values.get("reason"),
+                     values.get("spec_hash"), now, now),
+                )
+            return True
+
+    def heartbeat(self, run_id: str) -> int:
+        """Refresh every lease of ``run_id``; the number of tasks it holds."""
+        with self.transaction() as conn:
+            cursor = conn.execute("UPDATE task_state SET heartbeat_at = ? WHERE lease_run = ?", (utc_now(), run_id))
+            return cursor.rowcount
+
+    def leased(self) -> list[TaskRecord]:
+        """Tasks some run holds right now (or held when it died)."""
+        return [TaskRecord.from_row(row) for row in self.query("SELECT * FROM task_state WHERE lease_run IS NOT NULL")]
+
+    def reap_stale_leases(self, is_stale: Callable[[TaskRecord], bool], *, reason: str) -> list[str]:
+        """Mark ``interrupted`` every leased task whose holder ``is_stale`` says is gone; their ids.
+
+        The check and the change happen in one transaction, so a holder cannot
+        finish in between and have its result overwritten.
+        """
+        now = utc_now()
+        with self.transaction() as conn:
+            cursor = conn.execute("SELECT * FROM task_state WHERE lease_run IS NOT NULL")
+            names = [column[0] for column in cursor.description]
+            stale = [
+                record
+                for record in (TaskRecord.from_row(dict(zip(names, row, strict=True))) for row in cursor.fetchall())
+                if is_stale(record)
+            ]
+            for record in stale:
+                conn.execute(
+                    "UPDATE task_runs SET state = ?, reason = ?, ended_at = ? "
+                    "WHERE run_id = ? AND task_id = ? AND ended_at IS NULL",
+                    (TaskState.INTERRUPTED.value, reason, now, record.lease_run, record.task_id),
+                )
+                _upsert_state(
+                    conn, record.task_id, TaskState.INTERRUPTED, {"reason": reason, "ended_at": now, **_NO_LEASE}
+                )
+            return [record.task_id for record in stale]
+
+    def reap_dead_runs(self, is_dead: Callable[[dict[str, Any]], bool]) -> list[str]:
+        """Close the ``runs`` rows still marked running whose process ``is_dead``; their ids."""
+        with self.transaction() as conn:
+            cursor = conn.execute("SELECT id, pid, host FROM runs WHERE status = 'running'")
+            dead = [run_id for run_id, pid, host in cursor.fetchall() if is_dead({"id": run_id, "pid": pid, "host": host})]
+            for run_id in dead:
+                conn.execute(
+                    "UPDATE runs SET status = 'interrupted', exit_code = 130, ended_at = ? WHERE id = ?",
+                    (utc_now(), run_id),
+                )
+            return dead
 
     # ------------------------------------------------------------ history
 
@@ -335,6 +501,8 @@ class Store:
         cursor = conn.execute(
             f"INSERT INTO evidence ({names}) VALUES ({', '.join('?' for _ in encoded)})", tuple(encoded.values())
         )
+        # The head is kept apart from the rows, so deleting the last rows shows.
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('evidence_head', ?)", (row["hash"],))
         return int(cursor.lastrowid or 0)
 
     def evidence(self, task_ids: list[str] | None = None) -> list[dict[str, Any]]:
