@@ -12,7 +12,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP_RUN): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e .
+	$(BIN)/pip install --quiet -e '.[sandbox]'
 	touch $@
 
 $(STAMP_TEST): pyproject.toml | $(BIN)/python
@@ -29,3 +29,16 @@ test: $(STAMP_TEST)
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* .pytest_cache evidence/*/
+
+# The HTML analytics report of the current evidence, rendered to PNG by a headless Chromium
+# (installed from Debian when missing). Not part of `make test`.
+REPORT_DIR := build/report
+.PHONY: report-screenshot
+report-screenshot: $(STAMP_RUN)
+	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	mkdir -p $(REPORT_DIR)
+	$(BIN)/luckyctl task analytics --html $(REPORT_DIR)/analytics.html >/dev/null
+	chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+		--screenshot=$(abspath $(REPORT_DIR))/analytics.png --window-size=1400,2400 \
+		file://$(abspath $(REPORT_DIR))/analytics.html 2>/dev/null
+	@echo "$(REPORT_DIR)/analytics.png"

@@ -532,6 +532,8 @@ class Plan(Strict, Located):
     team: dict[str, list[str]] = {}
     strategy: StrategySettings = StrategySettings()
     protected: bool = False
+    # The local sandbox's own settings (ports, accounts); read and checked by luckyctl.sandbox.
+    sandbox: dict[str, Any] = {}
 
 
 def is_valid_id(text: str) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -52,17 +51,28 @@ class AppContext:
 
         return load_plan(self.plan_ref, roadmap_path=self.roadmap_path)
 
+    @cached_property
+    def plan_file(self) -> Path:
+        """The YAML file the plan was read from."""
+        from luckyctl.loader import plan_path
+
+        return plan_path(self.plan_ref, roadmap_path=self.roadmap_path)
+
     @property
     def plan_home(self) -> Path:
         """Where this plan's evidence lives: ``<home>/<plan>/``."""
         return self.home / self.plan.name
+
+    @property
+    def store_path(self) -> Path:
+        return self.plan_home / "luckyctl.db"
 
     def store(self, *, create: bool = True) -> Store:
         """The plan's evidence store, opened once per command."""
         if self._store is None:
             from luckyctl.store import Store
 
-            self._store = Store.open(self.plan_home / "luckyctl.db", create=create)
+            self._store = Store.open(self.store_path, create=create)
         return self._store
 
     def close(self) -> None:
@@ -86,7 +96,3 @@ def get(ctx: typer.Context) -> AppContext:
     if not isinstance(root.obj, AppContext):
         raise RuntimeError("luckyctl context missing")
     return root.obj
-
-
-def env_flag(name: str) -> bool:
-    return bool(os.environ.get(name))

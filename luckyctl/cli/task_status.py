@@ -12,12 +12,9 @@ from luckyctl.cli import context
 if TYPE_CHECKING:
     from luckyctl.store import Store
 
-STORE_FILE = "luckyctl.db"
-
-
 def existing_store(app_ctx: context.AppContext) -> Store | None:
     """The plan's store, or None when nothing has run on the plan yet: a read never creates it."""
-    if not (app_ctx.plan_home / STORE_FILE).exists():
+    if not app_ctx.store_path.exists():
         return None
     return app_ctx.store(create=False)
 
