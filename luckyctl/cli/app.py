@@ -108,13 +108,15 @@ def global_options(
 
 def _register() -> None:
     """Attach every command group; each lives in its own module."""
-    from luckyctl.cli import analyze_cmd, evidence_cmd, roadmap_cmd, sandbox_cmd, task_cmd
+    from luckyctl.cli import analyze_cmd, checklist_cmd, evidence_cmd, kpi_cmd, roadmap_cmd, sandbox_cmd, task_cmd
 
     app.add_typer(roadmap_cmd.app, name="roadmap")
     app.add_typer(task_cmd.app, name="task")
     app.add_typer(evidence_cmd.app, name="evidence")
     app.add_typer(sandbox_cmd.app, name="sandbox")
     app.command("analyze")(analyze_cmd.analyze)
+    app.command("kpi")(kpi_cmd.kpi)
+    app.add_typer(checklist_cmd.app, name="checklist")
 
 
 _register()
