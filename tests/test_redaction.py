@@ -247,3 +247,17 @@ def test_many_secrets_over_a_megabyte_stay_fast() -> None:
     redacted = redactor.redact(text)
     assert time.perf_counter() - started < 2.0  # about 0.05 s; generous for slow CI machines
     assert redacted.endswith("[REDACTED:secret:s7]")
+
+
+def test_a_secret_shortened_for_a_one_line_message_leaves_no_head() -> None:
+    from luckyctl.steps.expect import shorten
+
+    secret = "s3cr3t-value-that-is-long-enough"
+    redactor = Redactor({"db_password": secret})
+    message = shorten(f"psql --password={secret}", 30)
+    assert message.endswith("…") and secret[:10] in message
+    redacted = redactor.redact(message)
+    assert secret[:6] not in redacted
+    assert redacted.endswith("[REDACTED:secret:db_password]…")
+    # An ellipsis after ordinary text changes nothing.
+    assert redactor.redact("waiting…") == "waiting…"

@@ -25,6 +25,7 @@ from urllib.parse import quote, quote_plus
 SHORT_SECRET = 4  # below this a secret also matches ordinary text: redacted, but with a warning
 MIN_BASE64_FRAGMENT = 4  # shorter base64 fragments would match random base64 data
 LABEL_PREFIX = "[REDACTED:"
+ELLIPSIS = "…"  # what one-line messages end a shortened value with
 
 # The characters a percent-encoder may leave as they are: none, a path's "/",
 # JavaScript's encodeURIComponent and encodeURI.
@@ -259,7 +260,24 @@ class Redactor:
         if compiled.text is not None:
             labels = compiled.text_labels
             text = compiled.text.sub(lambda match: labels[match.group()], text)
+            if ELLIPSIS in text:
+                text = self._cut_secrets(text)
         return _SEARCH_TEXT.sub(_replace_pattern, text)
+
+    def _cut_secrets(self, text: str) -> str:
+        """A secret shortened for a one-line message (``abcd…``) leaves its head: remove that too."""
+        pieces = text.split(ELLIPSIS)
+        for index, piece in enumerate(pieces[:-1]):
+            for form, replacement in self._labels.items():
+                head = next(
+                    (size for size in range(min(len(form) - 1, len(piece)), SHORT_SECRET - 1, -1)
+                     if piece.endswith(form[:size])),
+                    0,
+                )
+                if head:
+                    pieces[index] = piece[:-head] + replacement
+                    break
+        return ELLIPSIS.join(pieces)
 
     def redact_bytes(self, data: bytes) -> bytes:
         compiled = self._literals()

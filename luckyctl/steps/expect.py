@@ -88,7 +88,11 @@ def describe(value: Any, limit: int = 80) -> str:
     """A short rendering of a value for a one-line message."""
     if value is MISSING:
         return "missing"
-    text = repr(value) if isinstance(value, str) else json.dumps(value, default=str)
+    return shorten(repr(value) if isinstance(value, str) else json.dumps(value, default=str), limit)
+
+
+def shorten(text: str, limit: int = 80) -> str:
+    """``text`` cut to ``limit`` characters, ending in "…" when cut (the redactor knows that mark)."""
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -71,7 +71,7 @@ def _matched_lines(text: str, wanted: FileExpect) -> list[str]:
             pattern is not None and pattern.search(line)
         )
         if hit:
-            lines.append(f"{number}: {line[:200]}")
+            lines.append(f"{number}: {expect.shorten(line, 200)}")
             if len(lines) == _MATCHED_LINES:
                 break
     return lines

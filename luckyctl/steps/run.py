@@ -35,7 +35,7 @@ from typing import IO
 from luckyctl.errors import StepError
 from luckyctl.model import RunSpec, StepStatus
 from luckyctl.steps.base import StepContext, StepOutcome
-from luckyctl.steps.expect import summarize
+from luckyctl.steps.expect import shorten, summarize
 
 OUTPUT_LIMIT = 10 * 1024 * 1024  # bytes kept per stream
 KILL_GRACE = 2.0  # seconds between SIGTERM and SIGKILL
@@ -243,5 +243,5 @@ def run_process(spec: RunSpec, ctx: StepContext) -> StepOutcome:
         return StepOutcome(
             StepStatus.FAILED, summarize(failures), outputs=outputs, metrics=metrics, artifacts=artifacts
         )
-    summary = f"{shlex.join(argv)[:80]}: exit code {exit_code} in {duration:g}s"
+    summary = f"{shorten(shlex.join(argv), 80)}: exit code {exit_code} in {duration:g}s"
     return StepOutcome(StepStatus.PASSED, summary, outputs=outputs, metrics=metrics, artifacts=artifacts)
