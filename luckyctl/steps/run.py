@@ -24,10 +24,10 @@ from __future__ import annotations
 import math
 import os
 import re
+import selectors
 import shlex
 import signal
 import subprocess
-import threading
 import time
 from contextlib import suppress
 from typing import IO
@@ -49,29 +49,43 @@ _MAX_METRICS = 1000  # a runaway loop printing metrics must not grow memory with
 
 
 class _Capture:
-    """Drains one pipe on a thread: keeps the first ``limit`` bytes and, for stdout, the metric lines."""
+    """One pipe's output: keeps the first ``limit`` bytes and, for stdout, the metric lines."""
 
-    def __init__(self, pipe: IO[bytes], *, limit: int, scan_metrics: bool) -> None:
+    def __init__(self, *, limit: int, scan_metrics: bool) -> None:
         self.kept = bytearray()
         self.total = 0
         self.metrics: dict[str, float] = {}
         self.bad_metric_lines: list[str] = []
         self._limit = limit
         self._scan_metrics = scan_metrics
-        self._thread = threading.Thread(target=self._pump, args=(pipe,), daemon=True)
-        self._thread.start()
+        self._line = bytearray()  # the unfinished last line, while scanning for metrics
+        self._line_too_long = False
 
-    def _pump(self, pipe: IO[bytes]) -> None:
-        at_line_start = True
-        with pipe:
-            while chunk := pipe.readline(_READ):
-                if self._scan_metrics and at_line_start and chunk.startswith(_METRIC_PREFIX):
-                    self._record_metric(chunk)
-                at_line_start = chunk.endswith(b"\n")
-                self.total += len(chunk)
-                room = self._limit - len(self.kept)
-                if room > 0:
-                    self.kept += chunk[:room]
+    def feed(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self._limit - len(self.kept)
+        if room > 0:
+            self.kept += chunk[:room]
+        if self._scan_metrics:
+            self._scan(chunk)
+
+    def _scan(self, chunk: bytes) -> None:
+        *complete, rest = chunk.split(b"\n")
+        for piece in complete:
+            if not self._line_too_long:
+                line = bytes(self._line + piece)
+                if line.startswith(_METRIC_PREFIX):
+                    self._record_metric(line)
+            self._line.clear()
+            self._line_too_long = False
+        self._line += rest
+        if len(self._line) > _READ:  # no metric line is this long: stop keeping it
+            self._line.clear()
+            self._line_too_long = True
+
+    def close(self) -> None:
+        if self._scan_metrics and self._line and not self._line_too_long and self._line.startswith(_METRIC_PREFIX):
+            self._record_metric(bytes(self._line))
 
     def _record_metric(self, line: bytes) -> None:
         match = _METRIC_LINE.match(line.rstrip(b"\r\n"))
@@ -83,11 +97,6 @@ class _Capture:
         name = match.group(1).decode()
         if name in self.metrics or len(self.metrics) < _MAX_METRICS:
             self.metrics[name] = value
-
-    def join(self, timeout: float) -> bool:
-        """Wait until the pipe is closed; True when it is."""
-        self._thread.join(timeout)
-        return not self._thread.is_alive()
 
     @property
     def truncated(self) -> bool:
@@ -137,28 +146,50 @@ def _kill_group(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
-def _wait(process: subprocess.Popen[bytes], captures: list[_Capture], ctx: StepContext) -> str | None:
-    """Wait for the program and its output to end; the reason when it had to be stopped, else None."""
+class _Exit:
+    """Marks the pidfd in the selector: readable once the program has ended."""
+
+
+def _wait(process: subprocess.Popen[bytes], pipes: dict[IO[bytes], _Capture], ctx: StepContext) -> str | None:
+    """Read the output and wait for the program on this thread; the reason when it had to be stopped, else None.
+
+    One selector watches both pipes and a pidfd, so the end of the program is
+    noticed at once, without polling and without reader threads.
+    """
     deadline = time.monotonic() + ctx.timeout
-    while True:
-        if process.poll() is not None and all(capture.join(0) for capture in captures):
-            return None
-        if ctx.cancel.is_set():
-            reason = "cancelled"
-            break
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            reason = f"timed out after {float(ctx.timeout)!r}s"
-            break
-        if process.returncode is None:
-            with suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=min(_POLL, remaining))
-        else:  # ended, but a background child may still hold the pipes open
-            for capture in captures:
-                capture.join(min(_POLL, remaining))
-    _kill_group(process)
-    for capture in captures:
-        capture.join(1.0)
+    reason = None
+    with selectors.DefaultSelector() as selector:
+        for pipe, capture in pipes.items():
+            selector.register(pipe, selectors.EVENT_READ, capture)
+        pidfd = os.pidfd_open(process.pid)
+        selector.register(pidfd, selectors.EVENT_READ, _Exit)
+        try:
+            # A background child may keep the pipes open after the program ended: wait for them too.
+            while len(selector.get_map()) > 0:
+                if ctx.cancel.is_set():
+                    reason = "cancelled"
+                    break
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    reason = f"timed out after {float(ctx.timeout)!r}s"
+                    break
+                for key, _ in selector.select(min(_POLL, remaining)):
+                    if key.data is _Exit:
+                        selector.unregister(pidfd)
+                        process.wait()
+                        continue
+                    chunk = os.read(key.fd, _READ)
+                    if chunk:
+                        key.data.feed(chunk)
+                    else:
+                        selector.unregister(key.fileobj)
+        finally:
+            os.close(pidfd)
+    if reason is not None:
+        _kill_group(process)
+    for pipe, capture in pipes.items():
+        pipe.close()
+        capture.close()
     return reason
 
 
@@ -212,9 +243,9 @@ def run_process(spec: RunSpec, ctx: StepContext) -> StepOutcome:
     except OSError as exc:
         return StepOutcome(StepStatus.ERROR, f"cannot start {argv[0]}: {exc.strerror or exc}", outputs=outputs)
     assert process.stdout is not None and process.stderr is not None  # both are pipes
-    out = _Capture(process.stdout, limit=OUTPUT_LIMIT, scan_metrics=True)
-    err = _Capture(process.stderr, limit=OUTPUT_LIMIT, scan_metrics=False)
-    stopped = _wait(process, [out, err], ctx)
+    out = _Capture(limit=OUTPUT_LIMIT, scan_metrics=True)
+    err = _Capture(limit=OUTPUT_LIMIT, scan_metrics=False)
+    stopped = _wait(process, {process.stdout: out, process.stderr: err}, ctx)
     duration = round(time.monotonic() - started, 3)
 
     outputs |= {
