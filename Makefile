@@ -19,9 +19,20 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@ $(STAMP_RUN)
 
+# The main job on the local sandbox: every automatable task runs, the manual ones wait
+# for a person (exit 3 from execute is then the right answer). The sandbox stops even
+# when a task fails; the demo fails only when a task did.
+LUCKYCTL := $(BIN)/luckyctl
 demo: $(STAMP_RUN)
-	$(BIN)/luckyctl roadmap check
-	$(BIN)/luckyctl task status --all-epics
+	$(LUCKYCTL) roadmap check -q
+	$(LUCKYCTL) sandbox up
+	status=0; \
+	$(LUCKYCTL) task execute PROD-DEPLOY-001 --strategy systematic || status=$$?; \
+	$(LUCKYCTL) task status --all-epics; \
+	$(LUCKYCTL) analyze --risks --mitigation-status; \
+	$(LUCKYCTL) sandbox down; \
+	echo "task execute exited $$status (0 all done, 3 waiting for people, 1 a task failed)"; \
+	test $$status -eq 0 -o $$status -eq 3
 
 test: $(STAMP_TEST)
 	rm -f .coverage .coverage.*

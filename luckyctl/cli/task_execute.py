@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from luckyctl.cli import context
-from luckyctl.model import Strategy
+from luckyctl.cli import context, options
 
 if TYPE_CHECKING:
     from luckyctl.engine import EventSink, Runner
@@ -82,16 +81,16 @@ def register(app: typer.Typer) -> None:
     @app.command("execute")
     def execute(
         ctx: typer.Context,
-        selector: Annotated[str, typer.Argument(metavar="SEL", help="Project, epic, story or task id, or a comma-separated list.")],
-        strategy: Annotated[Strategy | None, typer.Option("--strategy", help="Default: the plan's strategy.default.")] = None,
-        wave_mode: Annotated[bool, typer.Option("--wave-mode", help="Run in topological waves with a barrier between them.")] = False,
-        parallel: Annotated[int | None, typer.Option("--parallel", min=1, help="Tasks at once (agile). Default: the plan's.")] = None,
-        force: Annotated[bool, typer.Option("--force", help="Run up-to-date tasks again.")] = False,
-        with_deps: Annotated[bool, typer.Option("--with-deps", help="Pull unfinished dependencies outside SEL in.")] = False,
+        selector: options.Selector,
+        strategy: options.StrategyOption = None,
+        wave_mode: options.WaveMode = False,
+        parallel: options.Parallel = None,
+        force: options.Force = False,
+        with_deps: options.WithDeps = False,
         continue_on_failure: Annotated[
             bool, typer.Option("--continue-on-failure", help="Systematic/enterprise: go on with what does not depend on a failure.")
         ] = False,
-        assignee: Annotated[str | None, typer.Option("--assignee", help="Only the tasks assigned to NAME.")] = None,
+        assignee: options.Assignee = None,
         yes: Annotated[bool, typer.Option("--yes", help="A protected plan: allow tasks that change things.")] = False,
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout, one per event.")] = False,
     ) -> None:

@@ -19,32 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from luckyctl.errors import EvidenceError
 from luckyctl.evidence.artifacts import ArtifactState, ArtifactStore, is_digest
-from luckyctl.evidence.records import chain_end, decode_row, iter_raw_rows
+from luckyctl.evidence.records import HASHED_FIELDS, chain_end, decode_row, iter_raw_rows
 
 if TYPE_CHECKING:
     from luckyctl.store import Store
 
 GENESIS_HASH = "0" * 64
-HASHED_FIELDS = (
-    "run_id",
-    "task_id",
-    "attempt",
-    "phase",
-    "step_index",
-    "kind",
-    "name",
-    "status",
-    "summary",
-    "started_at",
-    "ended_at",
-    "inputs",
-    "outputs",
-    "metrics",
-    "artifacts",
-    "operator",
-    "spec_hash",
-    "prev_hash",
-)
 HASH_RULE = (
     "sha256 of the UTF-8 bytes of json.dumps({field: row[field] for field in fields}, "
     "sort_keys=True, separators=(',', ':'), ensure_ascii=True); prev_hash of the first row is 64 zeros"

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 2000
 
-COLUMNS = (
-    "seq",
+# Every column but ``seq`` and ``hash``: what a row's hash covers, ``prev_hash`` included.
+HASHED_FIELDS = (
     "run_id",
     "task_id",
     "attempt",
@@ -40,8 +40,8 @@ COLUMNS = (
     "operator",
     "spec_hash",
     "prev_hash",
-    "hash",
 )
+COLUMNS = ("seq", *HASHED_FIELDS, "hash")
 JSON_FIELDS = ("inputs", "outputs", "metrics", "artifacts", "operator")
 # JSON columns are selected under another name so the store hands back their
 # text as stored: a tampered row must reach the verifier, not crash a decoder.
