@@ -11,6 +11,8 @@ from typer.testing import CliRunner, Result
 
 from luckyctl.cli.app import app
 
+pytest_plugins = ["helpers.sandbox"]  # the session's one sandbox, shared by tests/sandbox and the Google step tests
+
 
 @pytest.fixture(autouse=True)
 def _own_cache_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -28,11 +28,11 @@ def step(document: dict[str, Any]) -> Step:
 def test_importing_the_steps_imports_no_http_client() -> None:
     probe = "import sys, luckyctl.steps; print('httpx' in sys.modules, len(luckyctl.steps.RUNNERS))"
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
-    assert result.stdout.split() == ["False", "5"]
+    assert result.stdout.split() == ["False", str(len(StepKind))]
 
 
-def test_every_local_kind_has_a_runner() -> None:
-    assert set(RUNNERS) == {StepKind.RUN, StepKind.HTTP, StepKind.PROBE, StepKind.FILE, StepKind.MANUAL}
+def test_every_kind_has_a_runner() -> None:
+    assert set(RUNNERS) == set(StepKind)
     assert RUNNERS[StepKind.MANUAL] is await_signoff
     assert RUNNERS[StepKind.MANUAL] is RUNNERS[StepKind.MANUAL]
 
@@ -45,7 +45,8 @@ def test_a_registry_imports_its_targets_on_first_use() -> None:
         registry[StepKind.SQL]
 
 
-def test_a_kind_without_a_runner_is_a_step_error(tmp_path: Path) -> None:
+def test_a_kind_without_a_runner_is_a_step_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("luckyctl.steps.RUNNERS", LazyRunners({}))
     with pytest.raises(StepError, match="no runner for step kind 'sql'"):
         run_step(step({"sql": {"dsn": "postgresql://localhost/db", "query": "select 1"}}), step_context(tmp_path))
 

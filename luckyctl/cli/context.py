@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -10,11 +11,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from rich.console import Console
+
+    from luckyctl.loader.snapshot import StatusView
     from luckyctl.model import Plan, Roadmap
+    from luckyctl.secrets import SecretResolver
     from luckyctl.store import Store
+
+# Environment variables with which rich may take a pipe for a terminal.
+_TERMINAL_OVERRIDES = ("FORCE_COLOR", "TTY_COMPATIBLE")
 
 
 @dataclass
@@ -32,12 +41,25 @@ class AppContext:
     @cached_property
     def out(self) -> Console:
         """Data goes to stdout."""
+        from rich.console import Console
+
         return Console(no_color=not self.color, highlight=False, soft_wrap=not sys.stdout.isatty())
 
     @cached_property
     def err(self) -> Console:
         """Messages go to stderr."""
+        from rich.console import Console
+
         return Console(stderr=True, no_color=not self.color, highlight=False)
+
+    def surely_plain_stdout(self) -> bool:
+        """True when stdout is certainly no terminal, known without importing rich.
+
+        False means "ask rich" (``self.out``), which has the last word on what a terminal is.
+        """
+        if "out" in self.__dict__ or any(name in os.environ for name in _TERMINAL_OVERRIDES):
+            return False
+        return not sys.stdout.isatty()
 
     @cached_property
     def roadmap(self) -> Roadmap:
@@ -52,16 +74,38 @@ class AppContext:
         return load_plan(self.plan_ref, roadmap_path=self.roadmap_path)
 
     @cached_property
+    def status_view(self) -> StatusView:
+        """The roadmap's outline and the plan's name, from a cache when no file changed (``task status``)."""
+        from luckyctl.loader.snapshot import load_status_view
+
+        return load_status_view(self.roadmap_path, self.plan_ref)
+
+    @property
+    def plan_name(self) -> str:
+        """The plan's name, from the status view when the command took one, else from the plan."""
+        view = self.__dict__.get("status_view")
+        return view.plan_name if view is not None else self.plan.name
+
+    @cached_property
     def plan_file(self) -> Path:
         """The YAML file the plan was read from."""
         from luckyctl.loader import plan_path
 
         return plan_path(self.plan_ref, roadmap_path=self.roadmap_path)
 
+    def secrets(self, *, on_resolve: Callable[[str, str], object], services: dict[str, Any]) -> SecretResolver:
+        """The plan's secrets, resolved on first use; Secret Manager is reached with the plan's credentials."""
+        from luckyctl.gcp import plan_token_provider
+        from luckyctl.secrets import SecretResolver
+
+        plan_dir = self.plan_file.parent
+        token = plan_token_provider(self.plan, plan_dir=plan_dir, services=services)
+        return SecretResolver(self.plan, plan_dir=plan_dir, on_resolve=on_resolve, token_provider=token)
+
     @property
     def plan_home(self) -> Path:
         """Where this plan's evidence lives: ``<home>/<plan>/``."""
-        return self.home / self.plan.name
+        return self.home / self.plan_name
 
     @property
     def store_path(self) -> Path:

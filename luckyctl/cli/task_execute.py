@@ -27,20 +27,19 @@ def build_runner(app_ctx: context.AppContext, sink: EventSink | None = None, *, 
     from luckyctl.evidence.artifacts import ArtifactStore
     from luckyctl.evidence.recorder import EvidenceLog
     from luckyctl.evidence.redaction import Redactor
-    from luckyctl.loader import plan_path
-    from luckyctl.secrets import SecretResolver
 
     roadmap, plan = app_ctx.roadmap, app_ctx.plan
     store = store if store is not None else app_ctx.store()
     redactor = Redactor()
-    plan_dir = plan_path(app_ctx.plan_ref, roadmap_path=app_ctx.roadmap_path).parent
+    services: dict[str, Any] = {}
     return Runner(
         roadmap=roadmap,
         plan=plan,
         store=store,
         evidence_log=EvidenceLog(store, ArtifactStore.for_plan(app_ctx.plan_home), redactor),
         redactor=redactor,
-        secrets=SecretResolver(plan, plan_dir=plan_dir),
+        secrets=app_ctx.secrets(on_resolve=redactor.add, services=services),
+        services=services,
         sink=sink or NullSink(),
         workdir=app_ctx.roadmap_path.resolve().parent,
     )

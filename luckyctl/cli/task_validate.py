@@ -7,7 +7,7 @@ import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import typer
 
@@ -74,8 +74,6 @@ def _recheck(app_ctx: context.AppContext, store: Store, task_ids: list[str]) -> 
     """Re-run the checks of the selected done tasks; each task's outcome as a line on stderr."""
     from luckyctl.evidence import EvidenceLog, Redactor
     from luckyctl.gate import recheck, recheckable
-    from luckyctl.loader import plan_path
-    from luckyctl.secrets import SecretResolver
 
     roadmap, plan = app_ctx.roadmap, app_ctx.plan
     ids = recheckable(roadmap, store, task_ids)
@@ -83,12 +81,11 @@ def _recheck(app_ctx: context.AppContext, store: Store, task_ids: list[str]) -> 
         say(app_ctx, "recheck: no selected task is done with checks to run again")
         return
     redactor = Redactor()
-    secrets = SecretResolver(
-        plan, plan_dir=plan_path(app_ctx.plan_ref, roadmap_path=app_ctx.roadmap_path).parent, on_resolve=redactor.add
-    )
+    services: dict[str, Any] = {}
+    secrets = app_ctx.secrets(on_resolve=redactor.add, services=services)
     log = EvidenceLog(store, plan_artifacts(app_ctx), redactor)
     workdir = app_ctx.roadmap_path.resolve().parent
-    for outcome in recheck(roadmap, plan, log, ids, workdir=workdir, secrets=secrets):
+    for outcome in recheck(roadmap, plan, log, ids, workdir=workdir, secrets=secrets, services=services):
         verdict = f"{outcome.checks} check(s) passed" if outcome.passed else f"failed: {outcome.reason}"
         say(app_ctx, f"recheck {outcome.task_id}: {verdict}")
 

@@ -36,6 +36,7 @@ from luckyctl.engine.task_runner import Backoff, TaskRunner
 from luckyctl.errors import InputError, LuckyError
 from luckyctl.model import Plan, Roadmap, Step, TaskState
 from luckyctl.steps.base import StepContext, StepOutcome
+from luckyctl.steps.services import close_services
 from luckyctl.store import Store
 from luckyctl.variables import Resolver
 
@@ -152,6 +153,7 @@ class Runner:
     sink: EventSink = field(default_factory=NullSink)
     workdir: Path = field(default_factory=Path.cwd)
     transport: Any = None  # an httpx transport handed to every step
+    services: dict[str, Any] = field(default_factory=dict)  # clients the steps share; closed when a run ends
     operator: str | None = None  # who runs it, for the runs table; default user@host
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], Any] | None = None  # between retries; default: wait on the cancel event
@@ -268,6 +270,8 @@ class Runner:
             except BaseException:
                 self.store.end_run(holder.run_id, status="error", exit_code=_EXIT_INTERNAL)
                 raise
+            finally:
+                close_services(self.services)
         result = RunResult(
             run_id=holder.run_id,
             strategy=prepared.policy.strategy.value,
@@ -363,6 +367,7 @@ class Runner:
             sleep=self.sleep or self._cancel.wait,
             backoff=self.backoff,
             transport=self.transport,
+            services=self.services,
             clock=self.clock,
         )
 

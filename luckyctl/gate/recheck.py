@@ -25,6 +25,7 @@ from luckyctl.evidence.recorder import EvidenceLog
 from luckyctl.evidence.records import EvidencePhase, EvidenceRecord
 from luckyctl.model import Plan, Roadmap, Step, StepKind, Task, TaskState
 from luckyctl.steps.base import StepContext, StepOutcome
+from luckyctl.steps.services import close_services
 from luckyctl.store import Lease, Store, utc_now
 from luckyctl.variables import Resolver
 
@@ -83,12 +84,15 @@ def recheck(
     step_function: StepFunction = _default_step_function,
     transport: Any = None,
     sleep: Callable[[float], Any] | None = None,
+    services: dict[str, Any] | None = None,
 ) -> list[RecheckOutcome]:
     """Run the automated checks of ``task_ids`` (see ``recheckable``) one task after another.
 
     ``secrets`` resolves ``${secret:…}``; every value it returns is taught to
-    the evidence log's redactor before any check can print it.
+    the evidence log's redactor before any check can print it. ``services``
+    (clients the checks share) are closed at the end.
     """
+    services = {} if services is None else services
     ids = list(task_ids)
     hashes = spec_hashes(roadmap, plan, ids)
     redactor = evidence_log.redactor
@@ -123,9 +127,11 @@ def recheck(
             emit=lambda event: None,
             sleep=sleep or cancel.wait,
             transport=transport,
+            services=services,
         )
         view = task.model_copy(update={"steps": [], "checks": [check for _, check in checks], "manual": None})
         result = runner.run(view, Lease(task_id, run_id, 0, 0, utc_now()), spec_hash=hashes[task_id], signoff=None)
         passed = result.state is TaskState.SUCCEEDED
         outcomes.append(RecheckOutcome(task_id, passed, len(checks), None if passed else result.reason))
+    close_services(services)
     return outcomes

@@ -47,6 +47,9 @@ RUNNERS = LazyRunners(
         StepKind.RUN: "luckyctl.steps.run:run_process",
         StepKind.HTTP: "luckyctl.steps.http:send_request",
         StepKind.PROBE: "luckyctl.steps.probe:run_probe",
+        StepKind.CLOUD_RUN: "luckyctl.steps.cloud_run:run_cloud_run",
+        StepKind.GCP: "luckyctl.steps.gcp:call_google_api",
+        StepKind.SQL: "luckyctl.steps.sql:run_query",
         StepKind.FILE: "luckyctl.steps.file:check_file",
         StepKind.MANUAL: "luckyctl.steps.manual:await_signoff",
     }
