@@ -142,6 +142,7 @@ def _with_template(service: run_v2.Service, spec: CloudRunSpec) -> run_v2.Servic
     from google.cloud import run_v2
 
     template = service.template
+    template.revision = ""  # a new revision gets a new name; reusing the current one would be refused
     if not template.containers:
         template.containers.append(run_v2.Container())
     container = template.containers[0]

@@ -1,0 +1,5 @@
+project        = "lucky-gas-prod"
+project_number = "730551298164"
+environment    = "production"
+api_domain     = "api.luckygas.com.tw"
+app_domain     = "app.luckygas.com.tw"

@@ -1,0 +1,5 @@
+project        = "lucky-gas-staging"
+project_number = "482913650217"
+environment    = "staging"
+api_domain     = "api-staging.luckygas.com.tw"
+app_domain     = "app-staging.luckygas.com.tw"
