@@ -24,7 +24,7 @@ $(STAMP_TEST): pyproject.toml | $(BIN)/python
 # when a task fails; the demo fails only when a task did.
 LUCKYCTL := $(BIN)/luckyctl
 demo: $(STAMP_RUN)
-	$(LUCKYCTL) roadmap check -q
+	$(LUCKYCTL) -q roadmap check
 	$(LUCKYCTL) sandbox up
 	status=0; \
 	$(LUCKYCTL) task execute PROD-DEPLOY-001 --strategy systematic || status=$$?; \
