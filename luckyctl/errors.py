@@ -6,7 +6,17 @@ Errors of other libraries are converted to these at the edge where they occur.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+
+# Control characters would let a key in a user's YAML start a new line (a forged
+# CI annotation) or drive the terminal: messages show them escaped instead.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def printable(text: str) -> str:
+    """``text`` on one line with every control character escaped (``\\n``, ``\\x1b``)."""
+    return _CONTROL.sub(lambda match: match.group().encode("unicode_escape").decode("ascii"), text)
 
 
 class LuckyError(Exception):
@@ -26,10 +36,10 @@ class LuckyError(Exception):
 
     def __str__(self) -> str:
         if self.path and self.line:
-            return f"{self.path}:{self.line}: {self.message}"
+            return printable(f"{self.path}:{self.line}: {self.message}")
         if self.path:
-            return f"{self.path}: {self.message}"
-        return self.message
+            return printable(f"{self.path}: {self.message}")
+        return printable(self.message)
 
 
 class InputError(LuckyError):

@@ -193,7 +193,7 @@ def test_big_output_is_cut_and_says_so(tmp_path: Path, monkeypatch: pytest.Monke
     )
     stdout = outcome.artifacts["stdout"]
     total = 3 * 1024 * 1024 + len("\n::metric after_cut=1\n")
-    assert stdout == b"x" * 1024 * 1024 + f"\n[luckyctl: output cut at 1048576 of {total} bytes]\n".encode()
+    assert stdout == b"x" * 1024 * 1024 + f"…\n[luckyctl: output cut at 1048576 of {total} bytes]\n".encode()
     assert outcome.outputs["truncated"] == ["stdout"]
     assert outcome.outputs["stdout_bytes"] == total
     assert outcome.metrics["after_cut"] == 1.0  # metric lines are read past the cut
@@ -204,7 +204,7 @@ def test_the_default_limit_keeps_ten_mebibytes(tmp_path: Path) -> None:
     writer = "import sys; sys.stdout.buffer.write(b'y' * (11 * 1024 * 1024))"
     outcome = run_process(spec(argv=[PYTHON, "-c", writer]), step_context(tmp_path))
     assert outcome.passed
-    assert len(outcome.artifacts["stdout"].split(b"\n")[0]) == 10 * 1024 * 1024
+    assert outcome.artifacts["stdout"].split(b"\n")[0] == b"y" * (10 * 1024 * 1024) + "…".encode()
     assert outcome.outputs["truncated"] == ["stdout"]
 
 

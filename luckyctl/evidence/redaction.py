@@ -26,6 +26,7 @@ SHORT_SECRET = 4  # below this a secret also matches ordinary text: redacted, bu
 MIN_BASE64_FRAGMENT = 4  # shorter base64 fragments would match random base64 data
 LABEL_PREFIX = "[REDACTED:"
 ELLIPSIS = "…"  # what one-line messages end a shortened value with
+_ELLIPSIS_BYTES = ELLIPSIS.encode()
 
 # The characters a percent-encoder may leave as they are: none, a path's "/",
 # JavaScript's encodeURIComponent and encodeURI.
@@ -284,6 +285,8 @@ class Redactor:
         if compiled.bytes is not None:
             labels = compiled.byte_labels
             data = compiled.bytes.sub(lambda match: labels[match.group()].encode("utf-8"), data)
+            if _ELLIPSIS_BYTES in data:
+                data = self._cut_secrets(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
         return _SEARCH_BYTES.sub(_replace_pattern_bytes, data)
 
     def redact_obj(self, obj: Any) -> Any:

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import Enum
 
-from luckyctl.errors import InputError
+from luckyctl.errors import InputError, printable
 
 
 class Severity(str, Enum):
@@ -39,7 +39,7 @@ class Problem:
     def __str__(self) -> str:
         where = ":".join(str(part) for part in (self.path, self.line) if part)
         label = "warning: " if self.severity is Severity.WARNING else ""
-        return f"{where}: {label}{self.message}" if where else f"{label}{self.message}"
+        return printable(f"{where}: {label}{self.message}" if where else f"{label}{self.message}")
 
     def as_dict(self) -> dict[str, object]:
         return {"severity": self.severity.value, "path": self.path, "line": self.line, "message": self.message}

@@ -163,6 +163,10 @@ def test_monitoring_alerting_with_pagerduty(api: httpx.Client) -> None:
         "type": "pagerduty", "displayName": "Lucky Gas on-call", "labels": {"service_key": "pd-secret-key"}}).json()
     assert channel["labels"]["service_key"] != "pd-secret-key"  # sensitive labels come back masked
     assert api.post(f"{base}/notificationChannels", json={"type": "pagerduty", "labels": {}}).status_code == 400
+    api.post(f"{base}/notificationChannels", json={"type": "email", "labels": {"email_address": "oncall@x.test"}})
+    paging = api.get(f"{base}/notificationChannels", params={"filter": 'type = "pagerduty"'}).json()
+    assert {c["type"] for c in paging["notificationChannels"]} == {"pagerduty"}
+    assert api.get(f"{base}/notificationChannels", params={"filter": "type:pagerduty"}).status_code == 400
     policy = api.post(f"{base}/alertPolicies", json={
         "displayName": "5xx rate", "combiner": "OR", "notificationChannels": [channel["name"]],
         "conditions": [{"displayName": "5xx > 1%", "conditionThreshold": {

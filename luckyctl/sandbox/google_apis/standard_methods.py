@@ -92,6 +92,35 @@ def apply_mask(resource: dict[str, Any], body: dict[str, Any], mask: list[str] |
     return updated
 
 
+_FILTER_TERM = re.compile(r'\s*([A-Za-z_][\w.]*)\s*=\s*"([^"]*)"\s*')
+
+
+def filtered(items: list[dict[str, Any]], text: str) -> list[dict[str, Any]]:
+    """The items a list ``filter`` keeps: ``field="value"`` terms (dotted fields) joined by AND.
+
+    That is the part of Google's filter language the roadmap uses; anything
+    else is refused, as the real API refuses what it cannot parse.
+    """
+    if not text.strip():
+        return items
+    terms = []
+    for part in re.split(r"\s+AND\s+", text.strip()):
+        match = _FILTER_TERM.fullmatch(part)
+        if match is None:
+            raise invalid(f'unsupported filter {text!r}: the sandbox supports field="value" terms joined by AND')
+        terms.append(match.groups())
+    return [item for item in items if all(_field(item, path) == value for path, value in terms)]
+
+
+def _field(resource: dict[str, Any], path: str) -> str | None:
+    value: Any = resource
+    for key in path.split("."):
+        if not isinstance(value, dict) or key not in value:
+            return None
+        value = value[key]
+    return str(value)
+
+
 def add_collection(router: APIRouter, ctx: ApiContext, coll: Collection) -> None:
     """Register the collection's routes on ``router``."""
     state = ctx.state
@@ -114,6 +143,7 @@ def add_collection(router: APIRouter, ctx: ApiContext, coll: Collection) -> None
     async def listing(request: Request) -> dict[str, Any]:
         parent = coll.parent_name(ctx, dict(request.path_params))
         items = [coll.present(ctx, r["name"], r) for r in state.children(coll.kind, parent)]
+        items = filtered(items, request.query_params.get("filter", ""))
         return page(items, request, coll.segment, total_size=coll.total_size)
 
     async def item(request: Request) -> dict[str, Any]:
