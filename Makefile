@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP_RUN := $(VENV)/.installed-run
 STAMP_TEST := $(VENV)/.installed-test
 
-.PHONY: demo test lint clean
+.PHONY: demo test reliability lint clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: $(STAMP_TEST)
 	rm -f .coverage .coverage.*
 	$(BIN)/python -m pytest --cov=luckyctl --cov-report=term --cov-fail-under=85 $(PYTEST_ARGS)
 
+# The long reliability campaigns (kill -9 at many points, fuzzing, faults, planted secrets); not part of `make test`.
+reliability: $(STAMP_TEST)
+	$(BIN)/python -m pytest -m reliability tests/reliability -p no:cacheprovider $(PYTEST_ARGS)
+
 clean:
 	rm -rf $(VENV) .coverage .coverage.* .pytest_cache evidence/*/
 
@@ -53,3 +57,10 @@ report-screenshot: $(STAMP_RUN)
 		--screenshot=$(abspath $(REPORT_DIR))/analytics.png --window-size=1400,2400 \
 		file://$(abspath $(REPORT_DIR))/analytics.html 2>/dev/null
 	@echo "$(REPORT_DIR)/analytics.png"
+
+# The quality bars of DESIGN §11 that are about speed (bench/README.md): every benchmark, side by side with
+# its peers, each printing its ratios. Takes a few minutes; run it on a quiet machine.
+BENCHES := bench_startup.py bench_chain.py bench_dag.py bench_scale.py
+.PHONY: bench
+bench: $(STAMP_TEST)
+	@for script in $(BENCHES); do echo "== $$script"; $(BIN)/python bench/$$script || exit 1; echo; done

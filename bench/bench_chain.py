@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import luckyctl_env, machine, median_of, timed, tool, write_roadmap
+from common import compile_bytecode, luckyctl_env, machine, median_of, timed, tool, versions, write_roadmap
 
 
 def chain(count: int) -> list[tuple[str, list[str]]]:
@@ -86,6 +86,7 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=300)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    compile_bytecode()
     results: dict[str, dict[int, float]] = {"luckyctl": {}, "doit": {}}
     with tempfile.TemporaryDirectory() as folder:
         for count in (1, args.tasks):
@@ -95,6 +96,7 @@ def main() -> None:
             results["doit"][count], _ = median_of(args.runs, lambda root=root: doit_once(root))
         engine, _ = median_of(args.runs, lambda: engine_only(Path(folder) / f"chain-{args.tasks}", args.tasks))
     print(f"machine: {machine()}")
+    print(f"versions: {versions('luckyctl', 'doit', 'typer', 'pydantic')}")
     print(f"chain of {args.tasks} `true` tasks, median of {args.runs} cold runs each")
     per_task = {}
     for name, times in results.items():

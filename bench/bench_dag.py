@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from common import luckyctl_env, machine, median_of, timed, tool, write_roadmap
+from common import compile_bytecode, luckyctl_env, machine, median_of, timed, tool, versions, write_roadmap
 
 LAYERS = 5
 WIDTH = 15
@@ -73,6 +73,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    compile_bytecode()
     with tempfile.TemporaryDirectory() as folder:
         root = Path(folder)
         write_roadmap(root, [
@@ -88,6 +89,7 @@ def main() -> None:
         doit, doit_samples = median_of(args.runs, lambda: doit_run(root))
     limit = bound()
     print(f"machine: {machine()}")
+    print(f"versions: {versions('luckyctl', 'doit', 'typer', 'pydantic')}")
     print(f"DAG: {LAYERS} layers x {WIDTH} tasks of sleep {SLEEP}s, {WORKERS} workers; bound {limit:.3f}s")
     print(f"luckyctl agile makespan: median {makespan:.3f}s of {[round(m, 3) for m in makespans]} -> {makespan / limit:.3f} x bound")
     print(f"luckyctl process wall:   median {wall:.3f}s -> {wall / limit:.3f} x bound")

@@ -17,18 +17,21 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
 from luckyctl.calendar import ProjectCalendar, day_span, days_for_hours
 from luckyctl.durations import WORK_DAY_HOURS
 from luckyctl.evidence.records import EvidencePhase
+from luckyctl.heap import paused_gc
 from luckyctl.model import Roadmap, StepStatus, TaskState
 from luckyctl.status import EpicStatus, TaskStatus, Totals, build_status
 
 if TYPE_CHECKING:
+    import networkx as nx
+
     from luckyctl.store import Store
 
 CHECK_PHASES = frozenset({EvidencePhase.CHECK.value, EvidencePhase.RECHECK.value})
@@ -543,11 +546,19 @@ def _moment(text: str | None) -> dt.datetime | None:
     return as_utc(dt.datetime.fromisoformat(text)) if text else None
 
 
-@dataclass
+_RUNNING, _SUCCEEDED, _FAILED = TaskState.RUNNING.value, TaskState.SUCCEEDED.value, TaskState.FAILED.value
+
+
+@dataclass(frozen=True)
 class _History:
     """One task's attempts, read from ``task_runs`` (in order)."""
 
     runs: list[dict[str, Any]]
+    finished: list[dict[str, Any]] = field(init=False)  # the attempts that ended
+
+    def __post_init__(self) -> None:
+        finished = [run for run in self.runs if run["ended_at"] and run["state"] != _RUNNING]
+        object.__setattr__(self, "finished", finished)
 
     @property
     def first_start(self) -> dt.datetime | None:
@@ -555,23 +566,19 @@ class _History:
         return min((start for start in starts if start), default=None)
 
     @property
-    def finished(self) -> list[dict[str, Any]]:
-        return [run for run in self.runs if run["ended_at"] and run["state"] != TaskState.RUNNING.value]
-
-    @property
     def last_end(self) -> dt.datetime | None:
         ends = [_moment(run["ended_at"]) for run in self.finished]
         return max((end for end in ends if end), default=None)
 
     def last_success(self) -> dict[str, Any] | None:
-        successes = [run for run in self.finished if run["state"] == TaskState.SUCCEEDED.value]
+        successes = [run for run in self.finished if run["state"] == _SUCCEEDED]
         return successes[-1] if successes else None
 
     def failures_before_last_success(self) -> int:
         success = self.last_success()
         if success is None:
             return 0
-        return sum(1 for run in self.finished if run["state"] == TaskState.FAILED.value and run["id"] < success["id"])
+        return sum(1 for run in self.finished if run["state"] == _FAILED and run["id"] < success["id"])
 
 
 def _done_at(task: TaskStatus, history: _History, record_end: str | None) -> dt.datetime | None:
@@ -604,10 +611,11 @@ def _read_facts(roadmap: Roadmap, store: Store | None) -> _Facts:
     first_day = {epic.id: epic.days[0] if epic.days else math.inf for epic in roadmap.epics}
     epics = sorted(tree.epics, key=lambda epic: first_day[epic.id])
     tasks = {task.id: task for epic in epics for story in epic.stories for task in story.tasks}
-    histories: dict[str, _History] = defaultdict(lambda: _History([]))
+    runs: dict[str, list[dict[str, Any]]] = {task_id: [] for task_id in tasks}
     for run in store.task_runs() if store else []:
-        if run["task_id"] in tasks:
-            histories[run["task_id"]].runs.append(run)
+        if run["task_id"] in runs:
+            runs[run["task_id"]].append(run)
+    histories = {task_id: _History(attempts) for task_id, attempts in runs.items()}
     evidence = evidence_outcomes(store) if store else {}
     done_at: dict[str, dt.datetime] = {}
     for task_id, task in tasks.items():
@@ -622,17 +630,16 @@ def _read_facts(roadmap: Roadmap, store: Store | None) -> _Facts:
 
 
 def _as_soon_as_possible(
-    roadmap: Roadmap, task_ids: Iterable[str] | None, first_day: int, waiting: Collection[str]
+    roadmap: Roadmap, graph: nx.DiGraph, first_day: int, waiting: Collection[str]
 ) -> dict[str, tuple[float, float]]:
-    """Task → (start, end) in hours from the start of ``first_day``, with as many people as it takes.
+    """Task of ``graph`` → (start, end) in hours from the start of ``first_day``, with as many people as it takes.
 
-    A task starts when its dependencies among ``task_ids`` end; a task of an
-    epic in ``waiting`` (one that has not started) not before that epic's
-    first planned day.
+    A task starts when its dependencies in ``graph`` end; a task of an epic in
+    ``waiting`` (one that has not started) not before that epic's first
+    planned day.
     """
-    from luckyctl.graph import build_graph, topological_order
+    from luckyctl.graph import topological_order
 
-    graph = build_graph(roadmap, task_ids)
     span: dict[str, tuple[float, float]] = {}
     for task_id in topological_order(graph):
         epic = roadmap.epic_of(task_id)
@@ -640,12 +647,6 @@ def _as_soon_as_possible(
         start = max([0.0, release, *(span[dep][1] for dep in graph.pred[task_id])])
         span[task_id] = (start, start + roadmap.tasks[task_id].estimate)
     return span
-
-
-def _critical_ids(roadmap: Roadmap, task_ids: Iterable[str] | None) -> tuple[list[str], float]:
-    from luckyctl.graph import build_graph, critical_path
-
-    return critical_path(build_graph(roadmap, task_ids))
 
 
 def _planned_remaining(plan: Sequence[tuple[float, tuple[int, int] | None]], day: int) -> float:
@@ -676,23 +677,30 @@ def compute_analytics(roadmap: Roadmap, store: Store | None, *, now: dt.datetime
 
     ``store`` None means nothing has run yet: every task is pending.
     """
-    now = as_utc(now)
+    with paused_gc():  # rows and results by the ten thousand, none of them cyclic
+        return _compute(roadmap, store, as_utc(now))
+
+
+def _compute(roadmap: Roadmap, store: Store | None, now: dt.datetime) -> Analytics:
+    from luckyctl.graph import build_graph, critical_path
+
     calendar = ProjectCalendar.of(roadmap.project)
     facts = _read_facts(roadmap, store)
     today = calendar.day_of(now.date())
     work_start = calendar.work_start_day(now)
     progress = Totals.of(facts.tasks.values())
     done_day = {task_id: calendar.day_of(moment.date()) for task_id, moment in facts.done_at.items()}
-
+    graph = build_graph(roadmap)  # built once; what remains is a part of it
     remaining_ids = [task_id for task_id, task in facts.tasks.items() if not task.state.is_done]
+    remaining = graph.subgraph(remaining_ids).copy()
     started = {
         roadmap.epic_of(task_id).id for task_id in facts.tasks if facts.histories[task_id].runs or task_id in done_day
     }
     waiting = [epic.id for epic in roadmap.epics if epic.id not in started]
     finish = {
-        task_id: end for task_id, (_, end) in _as_soon_as_possible(roadmap, remaining_ids, work_start, waiting).items()
+        task_id: end for task_id, (_, end) in _as_soon_as_possible(roadmap, remaining, work_start, waiting).items()
     }
-    remaining_path, remaining_hours = _critical_ids(roadmap, remaining_ids) if remaining_ids else ([], 0.0)
+    remaining_path, remaining_hours = critical_path(remaining) if remaining_ids else ([], 0.0)
     critical = CriticalPath(remaining_path, remaining_hours)
     last_done_day = max(done_day.values(), default=None)
     eta = _eta(calendar, max(finish.values(), default=0.0), work_start, last_done_day, progress)
@@ -725,7 +733,7 @@ def compute_analytics(roadmap: Roadmap, store: Store | None, *, now: dt.datetime
             if task.state is TaskState.BLOCKED
         ],
         workload=_workload(facts),
-        gantt=_gantt(calendar, roadmap, facts, done_day, set(remaining_path)),
+        gantt=_gantt(calendar, roadmap, graph, facts, done_day, set(remaining_path)),
     )
 
 
@@ -867,7 +875,7 @@ def _reliability(facts: _Facts) -> Reliability:
         history = facts.histories[task_id]
         finished = history.finished
         attempts += len(finished)
-        failed += sum(1 for run in finished if run["state"] == TaskState.FAILED.value)
+        failed += sum(1 for run in finished if run["state"] == _FAILED)
         if history.runs:
             attempted += 1
             retried += len(history.runs) > 1
@@ -914,10 +922,17 @@ def _workload(facts: _Facts) -> Workload:
 
 
 def _gantt(
-    calendar: ProjectCalendar, roadmap: Roadmap, facts: _Facts, done_day: Mapping[str, int], remaining_path: set[str]
+    calendar: ProjectCalendar,
+    roadmap: Roadmap,
+    graph: nx.DiGraph,
+    facts: _Facts,
+    done_day: Mapping[str, int],
+    remaining_path: set[str],
 ) -> list[GanttRow]:
-    plan = _as_soon_as_possible(roadmap, None, 1, [epic.id for epic in roadmap.epics])
-    critical = set(_critical_ids(roadmap, None)[0])
+    from luckyctl.graph import critical_path
+
+    plan = _as_soon_as_possible(roadmap, graph, 1, [epic.id for epic in roadmap.epics])
+    critical = set(critical_path(graph)[0])
     rows = []
     for task_id, task in facts.tasks.items():
         assignment = facts.assignments.get(task_id)

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from enum import Enum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 
 from luckyctl import durations
 
-ID_PATTERN = r"^[A-Za-z0-9._-]+$"
-_VALID_ID = re.compile(ID_PATTERN)
+# The enums and the id rule live in modules without pydantic, so that read-only commands
+# can use them without building the models; imported here under their usual names.
+from luckyctl.enums import Level, Phase, StepKind, StepStatus, Strategy, TaskState  # noqa: F401
+from luckyctl.ids import ID_PATTERN, is_valid_id  # noqa: F401
+from luckyctl.outline import TaskTree
 
 Id = Annotated[str, Field(pattern=ID_PATTERN, min_length=1, max_length=200)]
 WorkHours = Annotated[float, BeforeValidator(durations.work_hours), Field(ge=0)]
@@ -45,73 +47,6 @@ class Located(BaseModel):
         self._locations = dict(locations)
 
 
-# ---------------------------------------------------------------- enums
-
-
-class TaskState(str, Enum):
-    """The state of a task in the store (contract: DESIGN §6)."""
-
-    PENDING = "pending"
-    READY = "ready"
-    RUNNING = "running"
-    SUCCEEDED = "succeeded"
-    FAILED = "failed"
-    BLOCKED = "blocked"
-    WAITING = "waiting"
-    SKIPPED = "skipped"
-    INTERRUPTED = "interrupted"
-
-    @property
-    def is_done(self) -> bool:
-        return self in (TaskState.SUCCEEDED, TaskState.SKIPPED)
-
-
-class StepStatus(str, Enum):
-    """The outcome of one step or check."""
-
-    PASSED = "passed"
-    FAILED = "failed"  # it ran and an expectation did not hold
-    ERROR = "error"  # it could not run (timeout, connection refused, bad spec)
-    WAITING = "waiting"  # a person has to act (manual step)
-
-
-class Level(str, Enum):
-    """Impact, probability and residual levels of risks."""
-
-    LOW = "low"
-    MEDIUM = "medium"
-    HIGH = "high"
-
-    @property
-    def weight(self) -> int:
-        return {"low": 1, "medium": 2, "high": 3}[self.value]
-
-
-class Strategy(str, Enum):
-    SYSTEMATIC = "systematic"
-    AGILE = "agile"
-    ENTERPRISE = "enterprise"
-
-
-class Phase(str, Enum):
-    """Phases of the go-live checklist."""
-
-    PRE_DEPLOYMENT = "pre-deployment"
-    DEPLOYMENT_DAY = "deployment-day"
-    POST_DEPLOYMENT = "post-deployment"
-
-
-class StepKind(str, Enum):
-    RUN = "run"
-    HTTP = "http"
-    PROBE = "probe"
-    CLOUD_RUN = "cloud_run"
-    GCP = "gcp"
-    SQL = "sql"
-    FILE = "file"
-    MANUAL = "manual"
-
-
 # ---------------------------------------------------------------- steps
 
 
@@ -127,8 +62,8 @@ class RunSpec(Strict):
     argv: list[str] | None = None
     cmd: str | None = None
     cwd: str | None = None
-    env: dict[str, str] = {}
-    expect: RunExpect = RunExpect()
+    env: dict[str, str] = Field(default_factory=dict)
+    expect: RunExpect = Field(default_factory=RunExpect)
 
     @model_validator(mode="after")
     def _one_command(self) -> RunSpec:
@@ -142,7 +77,7 @@ class RunSpec(Strict):
 class HttpExpect(Strict):
     status: int | list[int] | None = None
     json_: dict[str, Any] = Field(default={}, alias="json")
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = Field(default_factory=dict)
     body_contains: str | None = None
     max_latency_ms: float | None = None
 
@@ -150,11 +85,11 @@ class HttpExpect(Strict):
 class HttpSpec(Strict):
     method: str = "GET"
     url: str
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = Field(default_factory=dict)
     json_: Any = Field(default=None, alias="json")
     data: str | dict[str, str] | None = None
     follow_redirects: bool = False
-    expect: HttpExpect = HttpExpect()
+    expect: HttpExpect = Field(default_factory=HttpExpect)
 
 
 class ProbeExpect(Strict):
@@ -170,10 +105,10 @@ class ProbeSpec(Strict):
 
     url: str
     method: str = "GET"
-    headers: dict[str, str] = {}
+    headers: dict[str, str] = Field(default_factory=dict)
     requests: int = Field(default=100, ge=1, le=100_000)
     concurrency: int = Field(default=10, ge=1, le=512)
-    expect: ProbeExpect = ProbeExpect()
+    expect: ProbeExpect = Field(default_factory=ProbeExpect)
 
 
 class TrafficTarget(Strict):
@@ -186,11 +121,11 @@ class CloudRunSpec(Strict):
     service: str
     region: str | None = None  # defaults to the plan's var `region`
     image: str | None = None
-    env: dict[str, str] = {}
+    env: dict[str, str] = Field(default_factory=dict)
     min_instances: int | None = None
     max_instances: int | None = None
-    traffic: list[TrafficTarget] = []
-    expect: dict[str, Any] = {}
+    traffic: list[TrafficTarget] = Field(default_factory=list)
+    expect: dict[str, Any] = Field(default_factory=dict)
 
 
 class ApiExpect(Strict):
@@ -204,9 +139,9 @@ class GcpSpec(Strict):
     api: str
     method: str = "GET"
     path: str
-    params: dict[str, str] = {}
+    params: dict[str, str] = Field(default_factory=dict)
     json_: Any = Field(default=None, alias="json")
-    expect: ApiExpect = ApiExpect()
+    expect: ApiExpect = Field(default_factory=ApiExpect)
 
 
 class SqlExpect(Strict):
@@ -223,7 +158,7 @@ class SqlSpec(Strict):
     password: str | None = None
     iam_auth: bool = False
     query: str
-    expect: SqlExpect = SqlExpect()
+    expect: SqlExpect = Field(default_factory=SqlExpect)
 
     @model_validator(mode="after")
     def _one_target(self) -> SqlSpec:
@@ -241,7 +176,7 @@ class FileExpect(Strict):
 
 class FileSpec(Strict):
     path: str
-    expect: FileExpect = FileExpect()
+    expect: FileExpect = Field(default_factory=FileExpect)
 
 
 class ManualSpec(Strict):
@@ -267,7 +202,7 @@ class Step(Strict):
     name: str | None = None
     timeout: Seconds | None = None
     retries: int | None = Field(default=None, ge=0, le=20)
-    save: dict[str, str] = {}
+    save: dict[str, str] = Field(default_factory=dict)
     run: RunSpec | None = None
     http: HttpSpec | None = None
     probe: ProbeSpec | None = None
@@ -312,14 +247,14 @@ class Task(Strict):
     owner: str
     estimate: WorkHours
     description: str | None = None
-    depends_on: list[Id] = []
-    steps: list[Step] = []
-    checks: list[Step] = []
+    depends_on: list[Id] = Field(default_factory=list)
+    steps: list[Step] = Field(default_factory=list)
+    checks: list[Step] = Field(default_factory=list)
     manual: str | None = None
     approval: bool = False
     retries: int = Field(default=0, ge=0, le=20)
     timeout: Seconds = 60.0
-    evidence: EvidencePolicy = EvidencePolicy()
+    evidence: EvidencePolicy = Field(default_factory=EvidencePolicy)
 
     @property
     def mutating(self) -> bool:
@@ -357,7 +292,7 @@ class Project(Strict):
     name: str
     start: dt.date
     calendar: Literal["business-days", "calendar-days"] = "business-days"
-    holidays: list[dt.date] = []
+    holidays: list[dt.date] = Field(default_factory=list)
     roles: dict[str, Role]
 
 
@@ -368,7 +303,7 @@ class Risk(Strict):
     probability: Level
     strategy: str | None = None
     owner: str | None = None
-    mitigated_by: list[Id] = []
+    mitigated_by: list[Id] = Field(default_factory=list)
 
     @property
     def inherent_score(self) -> int:
@@ -412,8 +347,8 @@ class ChecklistItem(Strict):
     id: Id
     phase: Phase
     title: str
-    satisfied_by: list[Id] = []
-    kpis: list[Id] = []
+    satisfied_by: list[Id] = Field(default_factory=list)
+    kpis: list[Id] = Field(default_factory=list)
     manual: bool = False
 
     @model_validator(mode="after")
@@ -423,14 +358,14 @@ class ChecklistItem(Strict):
         return self
 
 
-class Roadmap(Strict, Located):
+class Roadmap(Strict, Located, TaskTree):
     """The whole roadmap, with indexes from id to task, story and epic."""
 
     project: Project
-    risks: list[Risk] = []
-    kpis: list[Kpi] = []
-    checklist: list[ChecklistItem] = []
-    epics: list[Epic] = []
+    risks: list[Risk] = Field(default_factory=list)
+    kpis: list[Kpi] = Field(default_factory=list)
+    checklist: list[ChecklistItem] = Field(default_factory=list)
+    epics: list[Epic] = Field(default_factory=list)
 
     _tasks: dict[str, Task] = PrivateAttr(default_factory=dict)
     _story_of: dict[str, Story] = PrivateAttr(default_factory=dict)
@@ -455,33 +390,6 @@ class Roadmap(Strict, Located):
 
     def epic_of(self, task_or_story_id: str) -> Epic:
         return self._epic_of[task_or_story_id]
-
-    def stories(self) -> list[Story]:
-        return [story for epic in self.epics for story in epic.stories]
-
-    def all_ids(self) -> list[str]:
-        """Project, epic, story and task ids: everything a selector may name."""
-        ids = [self.project.id]
-        for epic in self.epics:
-            ids.append(epic.id)
-            for story in epic.stories:
-                ids.append(story.id)
-                ids.extend(task.id for task in story.tasks)
-        return ids
-
-    def tasks_under(self, node_id: str) -> list[str]:
-        """Task ids a project, epic, story or task id stands for."""
-        if node_id == self.project.id:
-            return list(self._tasks)
-        if node_id in self._tasks:
-            return [node_id]
-        for epic in self.epics:
-            if epic.id == node_id:
-                return [task.id for story in epic.stories for task in story.tasks]
-            for story in epic.stories:
-                if story.id == node_id:
-                    return [task.id for task in story.tasks]
-        raise KeyError(node_id)
 
 
 # ---------------------------------------------------------------- plan
@@ -509,7 +417,7 @@ _CREDENTIALS = re.compile(r"^(anonymous|adc|service-account-file:.+)$")
 class GcpSettings(Strict):
     project: str | None = None
     credentials: str = "adc"
-    endpoints: dict[str, str] = {}
+    endpoints: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _known_credentials(self) -> GcpSettings:
@@ -526,15 +434,11 @@ class StrategySettings(Strict):
 class Plan(Strict, Located):
     name: Id
     description: str | None = None
-    vars: dict[str, str | int | float | bool] = {}
-    secrets: dict[str, SecretSource] = {}
-    gcp: GcpSettings = GcpSettings()
-    team: dict[str, list[str]] = {}
-    strategy: StrategySettings = StrategySettings()
+    vars: dict[str, str | int | float | bool] = Field(default_factory=dict)
+    secrets: dict[str, SecretSource] = Field(default_factory=dict)
+    gcp: GcpSettings = Field(default_factory=GcpSettings)
+    team: dict[str, list[str]] = Field(default_factory=dict)
+    strategy: StrategySettings = Field(default_factory=StrategySettings)
     protected: bool = False
     # The local sandbox's own settings (ports, accounts); read and checked by luckyctl.sandbox.
-    sandbox: dict[str, Any] = {}
-
-
-def is_valid_id(text: str) -> bool:
-    return bool(_VALID_ID.match(text))
+    sandbox: dict[str, Any] = Field(default_factory=dict)

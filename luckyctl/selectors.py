@@ -15,6 +15,7 @@ from luckyctl.errors import SelectorError
 
 if TYPE_CHECKING:
     from luckyctl.model import Roadmap
+    from luckyctl.outline import Outline
 
 MAX_SUGGESTIONS = 3
 
@@ -48,7 +49,7 @@ def split_selector(text: str) -> list[str]:
     return list(dict.fromkeys(part for part in parts if part))
 
 
-def resolve_selector(roadmap: Roadmap, text: str) -> list[str]:
+def resolve_selector(roadmap: Roadmap | Outline, text: str) -> list[str]:
     """The task ids a selector stands for, in roadmap order, each once.
 
     Raises ``SelectorError`` (exit 2) naming every unknown id with the closest

@@ -13,14 +13,19 @@ import datetime as dt
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from luckyctl.enums import TaskState
 from luckyctl.errors import StoreError
-from luckyctl.model import TaskState
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 2
 BUSY_TIMEOUT_MS = 30_000
@@ -171,10 +176,12 @@ class TaskRecord:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> TaskRecord:
-        known = {f.name for f in fields(cls)}
-        values = {key: value for key, value in row.items() if key in known}
+        values = {key: value for key, value in row.items() if key in _RECORD_FIELDS}
         values["state"] = TaskState(values["state"])
         return cls(**values)
+
+
+_RECORD_FIELDS = frozenset(f.name for f in fields(TaskRecord))
 
 
 def _upsert_state(conn: sqlite3.Connection, task_id: str, state: TaskState, values: dict[str, Any]) -> None:
@@ -187,6 +194,25 @@ def _upsert_state(conn: sqlite3.Connection, task_id: str, state: TaskState, valu
         f"ON CONFLICT(task_id) DO UPDATE SET {updates}",
         tuple(row.values()),
     )
+
+
+def _use_wal(connection: sqlite3.Connection) -> None:
+    """Put the database in WAL mode (it stays so once set).
+
+    Switching needs the database to itself, and SQLite answers "database is
+    locked" at once instead of waiting when another process is switching the
+    same new store at that moment (two ``execute`` started together on a
+    plan that never ran): try again until the busy timeout.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            connection.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.005)
 
 
 def _decode(row: dict[str, Any]) -> dict[str, Any]:
@@ -204,12 +230,16 @@ class Store:
     """One plan's evidence database. Safe to share between the threads of a run."""
 
     def __init__(self, path: Path, connection: sqlite3.Connection) -> None:
-        import sqlite_utils
-
         self.path = path
         self._conn = connection
         self._lock = threading.RLock()
-        self.db = sqlite_utils.Database(connection, execute_plugins=False, recursive_triggers=False)
+
+    @cached_property
+    def db(self) -> sqlite_utils.Database:
+        """The same connection through sqlite-utils, for ad-hoc queries; imported on first use (it is slow to)."""
+        import sqlite_utils
+
+        return sqlite_utils.Database(self._conn, execute_plugins=False, recursive_triggers=False)
 
     # ------------------------------------------------------------ lifecycle
 
@@ -225,7 +255,7 @@ class Store:
                 path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None, check_same_thread=False
             )
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            connection.execute("PRAGMA journal_mode=WAL")
+            _use_wal(connection)
             connection.execute("PRAGMA synchronous=NORMAL")
             connection.execute("PRAGMA foreign_keys=ON")
         except (sqlite3.Error, OSError) as error:
@@ -255,6 +285,8 @@ class Store:
                 self._conn.execute("COMMIT")
 
     def _migrate(self) -> None:
+        if self._stored_version() == SCHEMA_VERSION:  # the usual case: a read, no write lock taken
+            return
         with self.transaction() as conn:
             conn.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
@@ -270,6 +302,13 @@ class Store:
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
             )
+
+    def _stored_version(self) -> int | None:
+        try:
+            row = self._conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError:  # no meta table yet: a new store
+            return None
+        return int(row[0]) if row else None
 
     @property
     def schema_version(self) -> int:

@@ -13,17 +13,31 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 import typer
-from typer.core import TyperGroup
 
 from luckyctl.cli import context
+from luckyctl.cli.lazy import LazyGroup, Where
 from luckyctl.errors import LuckyError
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
+# The commands under the root, in the order help lists them; each module is imported
+# when its command is used (see luckyctl.cli.lazy).
+COMMANDS: Where = {
+    "roadmap": ("luckyctl.cli.roadmap_cmd", "app"),
+    "task": ("luckyctl.cli.task_cmd", "app"),
+    "evidence": ("luckyctl.cli.evidence_cmd", "app"),
+    "sandbox": ("luckyctl.cli.sandbox_cmd", "app"),
+    "analyze": ("luckyctl.cli.analyze_cmd", "analyze"),
+    "kpi": ("luckyctl.cli.kpi_cmd", "kpi"),
+    "checklist": ("luckyctl.cli.checklist_cmd", "app"),
+}
 
-class LuckyGroup(TyperGroup):
-    """Turns luckyctl's errors into one line on stderr and the contract's exit code."""
+
+class LuckyGroup(LazyGroup):
+    """The root command: turns luckyctl's errors into one line on stderr and the contract's exit code."""
+
+    where = COMMANDS
 
     def make_context(self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any) -> Any:
         try:
@@ -104,22 +118,6 @@ def global_options(
         quiet=quiet,
         color=not (no_color or os.environ.get("NO_COLOR")),
     )
-
-
-def _register() -> None:
-    """Attach every command group; each lives in its own module."""
-    from luckyctl.cli import analyze_cmd, checklist_cmd, evidence_cmd, kpi_cmd, roadmap_cmd, sandbox_cmd, task_cmd
-
-    app.add_typer(roadmap_cmd.app, name="roadmap")
-    app.add_typer(task_cmd.app, name="task")
-    app.add_typer(evidence_cmd.app, name="evidence")
-    app.add_typer(sandbox_cmd.app, name="sandbox")
-    app.command("analyze")(analyze_cmd.analyze)
-    app.command("kpi")(kpi_cmd.kpi)
-    app.add_typer(checklist_cmd.app, name="checklist")
-
-
-_register()
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from luckyctl.model import Strategy
+from luckyctl.enums import Strategy
 
 Selector = Annotated[str, typer.Argument(metavar="SEL", help="Project, epic, story or task id, or a comma-separated list.")]
 StrategyOption = Annotated[Strategy | None, typer.Option("--strategy", help="Default: the plan's strategy.default.")]

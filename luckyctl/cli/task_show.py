@@ -21,7 +21,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Show one task: spec, steps and checks, dependencies, status history, evidence, assignments."""
         from luckyctl.report.terminal import render_task_detail
-        from luckyctl.status import read_task_detail
+        from luckyctl.task_detail import read_task_detail
 
         app_ctx = context.get(ctx)
         detail = read_task_detail(app_ctx.roadmap, existing_store(app_ctx), task_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from typing import TYPE_CHECKING
 
 import typer
@@ -11,6 +12,7 @@ from luckyctl.cli import context
 
 if TYPE_CHECKING:
     from luckyctl.store import Store
+
 
 def existing_store(app_ctx: context.AppContext) -> Store | None:
     """The plan's store, or None when nothing has run on the plan yet: a read never creates it."""
@@ -34,16 +36,23 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print one JSON document instead of the tree."),
     ) -> None:
         """Show each task's state, owner, assignee, attempts and last evidence, with totals."""
-        from luckyctl.report.terminal import render_status
         from luckyctl.selectors import resolve_selector
         from luckyctl.status import read_status
 
         app_ctx = context.get(ctx)
-        roadmap = app_ctx.roadmap
-        task_ids = resolve_selector(roadmap, selector) if selector is not None else None
-        report = read_status(roadmap, existing_store(app_ctx), plan=app_ctx.plan.name, task_ids=task_ids)
+        view = app_ctx.status_view  # no models and no YAML when the roadmap and plan are unchanged
+        task_ids = resolve_selector(view.outline, selector) if selector is not None else None
+        report = read_status(view.outline, existing_store(app_ctx), plan=view.plan_name, task_ids=task_ids)
         if as_json:
             app_ctx.print_json(report.to_json())
             return
         expand = all_epics or selector is not None
-        render_status(app_ctx.out, report, expand=expand, now=dt.datetime.now(dt.UTC))
+        now = dt.datetime.now(dt.UTC)
+        if app_ctx.surely_plain_stdout():  # piped: plain lines, without importing rich's renderers
+            from luckyctl.report.status_lines import plain_status_lines
+
+            sys.stdout.write("".join(line + "\n" for line in plain_status_lines(report, expand=expand, now=now)))
+            return
+        from luckyctl.report.terminal import render_status
+
+        render_status(app_ctx.out, report, expand=expand, now=now)

@@ -2,23 +2,19 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from luckyctl.errors import RoadmapError
+from luckyctl.heap import paused_gc
 from luckyctl.loader import cache
+from luckyctl.loader.files import EPICS_FOLDER, PROJECT_FILE, read_bytes, roadmap_files
 from luckyctl.loader.problems import Problem, did_you_mean, raise_first
 from luckyctl.loader.roadmap_lint import lint_roadmap
 from luckyctl.loader.schema import validate
 from luckyctl.loader.source_map import SourceMap
-from luckyctl.loader.yaml_lines import Document, decode, is_yaml_file, parse, read_bytes
+from luckyctl.loader.yaml_lines import Document, decode, parse
 from luckyctl.model import Roadmap
-
-PROJECT_FILE = "project.yaml"
-EPICS_FOLDER = "epics"
 
 
 def load_roadmap(path: str | Path) -> Roadmap:
@@ -31,34 +27,24 @@ def load_roadmap(path: str | Path) -> Roadmap:
 
 def read_roadmap(path: Path) -> tuple[Roadmap | None, list[Problem]]:
     """The roadmap and every problem found on the way (None when any is an error)."""
-    with _gc_paused():
-        try:
-            files = roadmap_files(path)
-            contents = [(file, read_bytes(file, RoadmapError)) for file in files]
-        except RoadmapError as error:
-            return None, [Problem.of(error)]
+    try:
+        contents = [(file, read_bytes(file, RoadmapError)) for file in roadmap_files(path)]
+    except RoadmapError as error:
+        return None, [Problem.of(error)]
+    return roadmap_from_bytes(contents, is_folder=path.is_dir())
+
+
+def roadmap_from_bytes(contents: list[tuple[Path, bytes]], *, is_folder: bool) -> tuple[Roadmap | None, list[Problem]]:
+    """``read_roadmap`` of files already read: ``roadmap_files`` with their bytes."""
+    with paused_gc():  # many small objects at once: the collector would only rescan them
         entry = cache.key([(str(file), raw) for file, raw in contents])
         cached = cache.load(entry)
         if cached is not None:
             return cached, []
-        roadmap, problems = _build(contents, is_folder=path.is_dir())
+        roadmap, problems = _build(contents, is_folder=is_folder)
         if roadmap is not None:
             cache.store(entry, roadmap)
         return roadmap, problems
-
-
-def roadmap_files(path: Path) -> list[Path]:
-    """The files of a roadmap, in order: ``project.yaml`` then the epics by file name."""
-    if path.is_file():
-        return [path]
-    if not path.is_dir():
-        raise RoadmapError("no roadmap here: expected a folder with project.yaml, or a YAML file", path=path)
-    project = path / PROJECT_FILE
-    if not project.is_file():
-        raise RoadmapError(f"no {PROJECT_FILE} in this roadmap folder", path=path)
-    epics = path / EPICS_FOLDER
-    found = epics.iterdir() if epics.is_dir() else iter(())
-    return [project, *sorted(file for file in found if is_yaml_file(file))]
 
 
 def _build(contents: list[tuple[Path, bytes]], *, is_folder: bool) -> tuple[Roadmap | None, list[Problem]]:
@@ -131,15 +117,3 @@ def _planned_first_day(epic: Document) -> float:
     if isinstance(days, list) and days and isinstance(days[0], int):
         return days[0]
     return float("inf")
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Many small objects are built at once; the cyclic collector would only rescan them."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

@@ -33,8 +33,6 @@ from yaml.resolver import Resolver
 from luckyctl.errors import InputError
 from luckyctl.loader.source_map import Locator, Origin, SourceMap
 
-YAML_SUFFIXES = (".yaml", ".yml")
-MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_DEPTH = 64
 MAX_ALIASED_NODES = 1_000_000  # nodes an alias may add by repeating its anchor's content
 
@@ -63,29 +61,8 @@ class Document:
         return self.locate((key,))[1]
 
 
-def is_yaml_file(path: Path) -> bool:
-    """A visible ``.yaml`` or ``.yml`` file."""
-    return path.suffix in YAML_SUFFIXES and not path.name.startswith(".") and path.is_file()
-
-
-def read_text(path: Path, error: type[InputError]) -> str:
-    """The file's text; refuses what is too big, not UTF-8 or empty."""
-    return decode(read_bytes(path, error), path, error)
-
-
-def read_bytes(path: Path, error: type[InputError]) -> bytes:
-    """The file's bytes, refused before parsing when there are too many."""
-    try:
-        with path.open("rb") as stream:
-            raw = stream.read(MAX_FILE_BYTES + 1)
-    except OSError as problem:
-        raise error(f"cannot read: {problem.strerror or problem}", path=path) from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise error(f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", path=path)
-    return raw
-
-
 def decode(raw: bytes, path: Path | str, error: type[InputError]) -> str:
+    """The file's text; refuses what is not UTF-8 or empty (``files.read_bytes`` refuses what is too big)."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as problem:
@@ -300,5 +277,7 @@ class _Builder:
             return _MERGE
         try:
             return _constructor.yaml_constructors[tag](_constructor, ScalarNode(tag, event.value))
-        except ValueError:  # e.g. 2026-13-45 looks like a date but is none: keep the text
-            return event.value
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError):
+            if event.implicit[0]:  # e.g. 2026-13-45 looks like a date but is none: keep the text
+                return event.value
+            self.fail(f"'{event.value}' is not a valid {_shown_tag(tag)}", line)

@@ -214,12 +214,12 @@ def render_plan(console: Console, plan: ExecutionPlan) -> None:
     emit(console, Text(header, style="bold"))
     if plan.pulled_in:
         emit(console, Text(f"--with-deps adds: {', '.join(plan.pulled_in)}", style="dim"))
-    rows = []
+    rows: list[list[Text | str]] = []
     for task in plan.tasks:
-        cells = [Text(str(task.position))]
+        cells: list[Text | str] = [str(task.position)]
         if plan.wave_mode:
-            cells.append(Text(str(task.wave)))
-        cells += [Text(task.task_id), Text(task.action.value, style=_ACTION_STYLE[task.action.value]), Text(task.reason)]
+            cells.append(str(task.wave))
+        cells += [task.task_id, Text(task.action.value, style=_ACTION_STYLE[task.action.value]), task.reason]
         rows.append(cells)
     headers = ["#", *(["wave"] if plan.wave_mode else []), "task", "action", "why"]
     emit_table(console, headers, rows, indent=0)

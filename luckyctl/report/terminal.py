@@ -12,33 +12,37 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from rich.cells import cell_len
 from rich.console import Console
+from rich.control import strip_control_codes
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
 from luckyctl.durations import format_hours, format_seconds
-from luckyctl.model import TaskState
-from luckyctl.status import EpicStatus, Neighbour, StatusReport, StoryStatus, TaskDetail, TaskStatus, Totals
+from luckyctl.enums import TaskState
+from luckyctl.report.status_lines import (  # the shared vocabulary, also imported from here
+    COLUMN_GAP,
+    EMPTY,
+    STATE_LOOK,
+    Segments,
+    age,
+    aligned_plain,
+    column_widths,
+    epic_segments,
+    format_age,  # noqa: F401
+    header_segments,
+    plain_status_lines,
+    state_count_segments,
+    story_segments,
+    task_cells,
+    total_segments,
+)
+from luckyctl.status import StatusReport
+from luckyctl.task_detail import Neighbour, TaskDetail
 
-# state → (symbol, rich style)
-STATE_LOOK: dict[TaskState, tuple[str, str]] = {
-    TaskState.PENDING: ("·", "dim"),
-    TaskState.READY: ("○", "cyan"),
-    TaskState.RUNNING: ("▶", "bold blue"),
-    TaskState.SUCCEEDED: ("✓", "green"),
-    TaskState.FAILED: ("✗", "bold red"),
-    TaskState.BLOCKED: ("⊘", "magenta"),
-    TaskState.WAITING: ("⏸", "yellow"),
-    TaskState.SKIPPED: ("↷", "green"),
-    TaskState.INTERRUPTED: ("!", "red"),
-}
 # Styles of step outcomes as the evidence rows store them.
 OUTCOME_STYLE: dict[str, str] = {"passed": "green", "failed": "bold red", "error": "red", "waiting": "yellow"}
-COLUMN_GAP = "  "
-EMPTY = "-"
 
 
 def is_plain(console: Console) -> bool:
@@ -56,23 +60,6 @@ def state_label(state: TaskState, *, symbol: bool = True) -> Text:
     return Text(f"{mark} {state.value}" if symbol else state.value, style=style)
 
 
-def format_age(seconds: float) -> str:
-    """``just now``, ``12s ago``, ``3m ago``, ``5h ago``, ``2d ago``."""
-    if seconds < 1:
-        return "just now"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{int(seconds // size)}{unit} ago"
-    return f"{int(seconds)}s ago"
-
-
-def age(timestamp: str | None, now: dt.datetime) -> str:
-    """How long ago an ISO timestamp was, or ``-`` when there is none."""
-    if not timestamp:
-        return EMPTY
-    return format_age((now - dt.datetime.fromisoformat(timestamp)).total_seconds())
-
-
 def short_time(timestamp: str | None) -> str:
     """``2026-12-07 10:03:12Z`` from a stored UTC ISO timestamp."""
     if not timestamp:
@@ -81,49 +68,18 @@ def short_time(timestamp: str | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
+def styled(segments: Segments) -> Text:
+    return Text.assemble(*segments)
+
+
 def state_counts(states: Mapping[TaskState, int]) -> Text:
     """``succeeded 2, pending 13``: the non-zero counts in state order, each in its colour."""
-    text = Text()
-    for state in TaskState:
-        count = states.get(state, 0)
-        if count:
-            if text:
-                text.append(", ")
-            text.append(f"{state.value} {count}", style=state_style(state))
-    return text
-
-
-def progress(totals: Totals) -> str:
-    """``2/15 done, 13% of 120h``: done tasks and the share of estimated hours done."""
-    return f"{totals.done}/{totals.tasks} done, {totals.whole_percent_done}% of {format_hours(totals.estimate_hours)}"
-
-
-def _widths(rows: Iterable[Sequence[str]]) -> list[int]:
-    """Terminal cell widths of each column but the last (which is never padded)."""
-    widths: list[int] = []
-    for row in rows:
-        for index, text in enumerate(row[:-1]):
-            width = cell_len(text)
-            if index == len(widths):
-                widths.append(width)
-            elif width > widths[index]:
-                widths[index] = width
-    return widths
-
-
-def aligned_plain(rows: Sequence[Sequence[str]]) -> list[str]:
-    """Rows of strings padded into columns: the fast path for long plain listings."""
-    widths = _widths(rows)
-    lines = []
-    for row in rows:
-        padded = [text + " " * (width - cell_len(text)) for text, width in zip(row, widths, strict=False)]
-        lines.append(COLUMN_GAP.join([*padded, *row[len(widths) :]]).rstrip())
-    return lines
+    return styled(state_count_segments(states))
 
 
 def aligned(rows: Sequence[Sequence[Text]]) -> list[Text]:
     """Rows of styled cells padded into columns; the last cell of a row is not padded."""
-    widths = _widths([[cell.plain for cell in row] for row in rows])
+    widths = column_widths([[cell.plain for cell in row] for row in rows])
     lines = []
     for row in rows:
         line = Text()
@@ -158,14 +114,15 @@ def emit(console: Console, line: Text, indent: int = 0) -> None:
 
 def emit_table(console: Console, headers: Sequence[str], rows: Sequence[Sequence[Text | str]], indent: int = 2) -> None:
     """A table: rich on a terminal, aligned plain columns with a header line otherwise."""
-    cells = [[cell if isinstance(cell, Text) else Text(cell) for cell in row] for row in rows]
-    if not cells:
+    if not rows:
         emit(console, Text("none", style="dim"), indent)
         return
-    if is_plain(console):
-        for line in aligned([[Text(header) for header in headers], *cells]):
-            emit(console, line, indent)
+    if is_plain(console):  # strings only: rich's rendering would cost more than a long listing itself
+        texts = [[cell.plain if isinstance(cell, Text) else cell for cell in row] for row in rows]
+        margin = " " * indent
+        write_plain(console, [strip_control_codes(margin + line) for line in aligned_plain([list(headers), *texts])])
         return
+    cells = [[cell if isinstance(cell, Text) else Text(cell) for cell in row] for row in rows]
     table = Table(*headers, box=None, padding=(0, 2, 0, 0), header_style="bold dim")
     for row in cells:
         table.add_row(*row)
@@ -175,61 +132,19 @@ def emit_table(console: Console, headers: Sequence[str], rows: Sequence[Sequence
 # ---------------------------------------------------------------- task status
 
 
-def _task_cells(task: TaskStatus, now: dt.datetime, plain: bool) -> list[tuple[str, str]]:
-    """(text, style) per column; plain output takes only the text, so long listings build no rich objects."""
-    mark, style = STATE_LOOK[task.state]
-    attempts = f"{task.attempts} attempt{'' if task.attempts == 1 else 's'}" if task.attempts else EMPTY
-    title = f"{task.title} ({task.reason})" if task.reason and plain else task.title
-    return [
-        (task.state.value if plain else f"{mark} {task.state.value}", style),
-        (task.id, "bold"),
-        (task.owner, ""),
-        (task.assignee or EMPTY, ""),
-        (attempts, ""),
-        (age(task.last_evidence_at, now), ""),
-        (title, ""),
-    ]
-
-
-def _epic_line(epic: EpicStatus) -> Text:
-    days = f"  days {epic.days[0]}-{epic.days[1]}" if epic.days else ""
-    line = Text.assemble((epic.id, "bold"), f"  {epic.title}{days}  {progress(epic.totals)}  ")
-    return line.append_text(state_counts(epic.totals.states))
-
-
-def _story_line(story: StoryStatus) -> Text:
-    line = Text.assemble((story.id, "bold"), f"  {story.title}  {story.totals.done}/{story.totals.tasks} done  ")
-    return line.append_text(state_counts(story.totals.states))
-
-
 def render_status(console: Console, report: StatusReport, *, expand: bool, now: dt.datetime) -> None:
     """The status tree; stories without their tasks unless ``expand``."""
-    plain = is_plain(console)
-    tasks = [task for epic in report.epics for story in epic.stories for task in story.tasks] if expand else []
-    cells = [_task_cells(task, now, plain) for task in tasks]
-    header = Text.assemble((report.project_id, "bold"), f"  {report.project_name}  plan {report.plan}")
-    total = Text.assemble(("total", "bold"), f"  {progress(report.totals)}  ").append_text(
-        state_counts(report.totals.states)
-    )
-    if plain:
-        plain_lines = aligned_plain([[text for text, _style in row] for row in cells])
-        by_task = dict(zip((task.id for task in tasks), plain_lines, strict=True))
-        lines = [header.plain]
-        for epic in report.epics:
-            lines.append(_epic_line(epic).plain)
-            for story in epic.stories:
-                lines.append("  " + _story_line(story).plain)
-                lines.extend("    " + by_task[task.id] for task in story.tasks if expand)
-        lines.append(total.plain)
-        write_plain(console, lines)
+    if is_plain(console):
+        write_plain(console, plain_status_lines(report, expand=expand, now=now))
         return
-    styled = aligned([[Text(text, style=style) for text, style in row] for row in cells])
-    task_lines = dict(zip((task.id for task in tasks), styled, strict=True))
-    tree = Tree(header, guide_style="dim")
+    tasks = [task for epic in report.epics for story in epic.stories for task in story.tasks] if expand else []
+    rows = [[Text(text, style=style) for text, style in task_cells(task, now, plain_form=False)] for task in tasks]
+    task_lines = dict(zip((task.id for task in tasks), aligned(rows), strict=True))
+    tree = Tree(styled(header_segments(report)), guide_style="dim")
     for epic in report.epics:
-        epic_node = tree.add(_epic_line(epic))
+        epic_node = tree.add(styled(epic_segments(epic)))
         for story in epic.stories:
-            story_node = epic_node.add(_story_line(story))
+            story_node = epic_node.add(styled(story_segments(story)))
             for task in story.tasks if expand else []:
                 # One line per task however long its title; the reason gets a line of its own.
                 line = task_lines[task.id]
@@ -238,7 +153,7 @@ def render_status(console: Console, report: StatusReport, *, expand: bool, now: 
                 if task.reason:
                     task_node.add(Text(task.reason, style=state_style(task.state)))
     console.print(tree)
-    console.print(total)
+    console.print(styled(total_segments(report)))
 
 
 # ---------------------------------------------------------------- task show

@@ -102,13 +102,14 @@ class _Capture:
     def truncated(self) -> bool:
         return self.total > len(self.kept)
 
+    # A cut output ends in "…", the mark the redactor looks for: a secret cut in two leaves no head.
     def text(self) -> str:
-        return self.kept.decode("utf-8", "replace")
+        return self.kept.decode("utf-8", "replace") + ("…" if self.truncated else "")
 
     def artifact(self) -> bytes:
         if not self.truncated:
             return bytes(self.kept)
-        note = f"\n[luckyctl: output cut at {len(self.kept)} of {self.total} bytes]\n"
+        note = f"…\n[luckyctl: output cut at {len(self.kept)} of {self.total} bytes]\n"
         return bytes(self.kept) + note.encode()
 
 
@@ -230,7 +231,7 @@ def run_process(spec: RunSpec, ctx: StepContext) -> StepOutcome:
         process = subprocess.Popen(
             argv,
             cwd=cwd,
-            env={**os.environ, **spec.env},
+            env={**os.environ, **spec.env} if spec.env else None,  # None: inherit as is, without copying it
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
