@@ -27,12 +27,11 @@ def analyze(
     """Score the risks: inherent and residual, mitigation progress, status and the next mitigating task."""
     if not risks:
         raise InputError("nothing to analyze: add --risks (the risk matrix and its mitigation)")
-    from luckyctl.cli.task_status import existing_store
     from luckyctl.risks import assess_risks
 
     app_ctx = context.get(ctx)
     roadmap = app_ctx.roadmap
-    report = assess_risks(roadmap, existing_store(app_ctx), now=parse_as_of(as_of))
+    report = assess_risks(roadmap, app_ctx.existing_store(), now=parse_as_of(as_of))
     if as_json:
         app_ctx.print_json({"plan": app_ctx.plan.name, **report.to_json()})
     else:

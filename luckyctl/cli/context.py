@@ -124,6 +124,12 @@ class AppContext:
             self._store = Store.open(self.store_path, create=create)
         return self._store
 
+    def existing_store(self) -> Store | None:
+        """The plan's store, or None when nothing has run on the plan yet: a read never creates it."""
+        if self._store is None and not self.store_path.exists():
+            return None
+        return self.store(create=False)
+
     def close(self) -> None:
         if self._store is not None:
             self._store.close()

@@ -11,7 +11,6 @@ import typer
 from rich.text import Text
 
 from luckyctl.cli import context
-from luckyctl.cli.task_status import existing_store
 from luckyctl.errors import InputError
 
 if TYPE_CHECKING:
@@ -101,7 +100,7 @@ def list_evidence(
 
     app_ctx = context.get(ctx)
     task_ids = _selected_task_ids(app_ctx, selector)
-    store = existing_store(app_ctx)
+    store = app_ctx.existing_store()
     records = list(iter_records(store, task_ids=task_ids)) if store is not None else []
     if as_json:
         app_ctx.print_json({"count": len(records), "records": [record.to_json() for record in records]})
@@ -130,7 +129,7 @@ def show(
     from luckyctl.evidence import ArtifactStore, record_at, seq_range
 
     app_ctx = context.get(ctx)
-    store = existing_store(app_ctx)
+    store = app_ctx.existing_store()
     record = record_at(store, seq) if store is not None else None
     if record is None:
         span = seq_range(store) if store is not None else None
@@ -201,7 +200,7 @@ def verify(
     if directory is not None:
         report = verify_export(directory)
     else:
-        store = existing_store(app_ctx)
+        store = app_ctx.existing_store()
         report = verify_chain(store, ArtifactStore.for_plan(app_ctx.plan_home)) if store is not None else VerifyReport()
     if as_json:
         app_ctx.print_json(report.to_json())
@@ -231,7 +230,7 @@ def export(
     from luckyctl.evidence import ArtifactStore, export_evidence
 
     app_ctx = context.get(ctx)
-    store = existing_store(app_ctx)
+    store = app_ctx.existing_store()
     if store is None:
         raise InputError(f"nothing to export: no evidence recorded for plan '{app_ctx.plan.name}' yet")
     summary = export_evidence(store, ArtifactStore.for_plan(app_ctx.plan_home), directory, plan=app_ctx.plan.name)

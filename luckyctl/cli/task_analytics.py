@@ -51,7 +51,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Progress, schedule variance, burndown, velocity, critical path and ETA, failure rates, workload."""
         from luckyctl.analytics import compute_analytics
-        from luckyctl.cli.task_status import existing_store
         from luckyctl.risks import assess_risks
 
         app_ctx = context.get(ctx)
@@ -59,7 +58,7 @@ def register(app: typer.Typer) -> None:
         if project is not None and project != roadmap.project.id:
             raise SelectorError(f"--project: {unknown_id_message(project, [roadmap.project.id])}")
         now = parse_as_of(as_of)
-        store = existing_store(app_ctx)
+        store = app_ctx.existing_store()
         result = compute_analytics(roadmap, store, now=now)
         if html is not None or markdown is not None:
             risks = assess_risks(roadmap, store, now=now)

@@ -80,7 +80,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Assign tasks to people of their owner role (plan team), balancing estimated hours, and plan their days."""
         from luckyctl.calendar import ProjectCalendar
-        from luckyctl.cli.task_status import existing_store
         from luckyctl.delegation import plan_delegation
         from luckyctl.evidence import current_operator
         from luckyctl.selectors import resolve_selector
@@ -88,7 +87,7 @@ def register(app: typer.Typer) -> None:
         app_ctx = context.get(ctx)
         roadmap, plan = app_ctx.roadmap, app_ctx.plan
         task_ids = resolve_selector(roadmap, selector)
-        store = existing_store(app_ctx)  # created only once there is something to write
+        store = app_ctx.existing_store()  # created only once there is something to write
         records = store.tasks() if store else {}
         selected = set(task_ids)
         # Work still to do outside the selection occupies people; what is done no longer does.

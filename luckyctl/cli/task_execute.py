@@ -94,7 +94,6 @@ def register(app: typer.Typer) -> None:
         as_json: Annotated[bool, typer.Option("--json", help="JSON lines on stdout, one per event.")] = False,
     ) -> None:
         """Run the selected tasks: steps, then checks; evidence for every attempt; resumable."""
-        from luckyctl.cli.task_status import existing_store
         from luckyctl.engine import RunRequest
         from luckyctl.report.progress import render_summary
         from luckyctl.store import Store
@@ -112,7 +111,7 @@ def register(app: typer.Typer) -> None:
             yes=yes,
         )
         sink, showing = _progress(app_ctx, as_json=as_json)
-        if existing_store(app_ctx) is None:  # a first run: find input errors before creating the store
+        if app_ctx.existing_store() is None:  # a first run: find input errors before creating the store
             build_runner(app_ctx, store=Store.open(IN_MEMORY)).check(request)
         runner = build_runner(app_ctx, sink)
         with stop_on_signals(runner), showing:

@@ -8,7 +8,6 @@ import typer
 
 from luckyctl.cli import context, options
 from luckyctl.cli.task_execute import IN_MEMORY, build_runner
-from luckyctl.cli.task_status import existing_store
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +31,7 @@ def register(app: typer.Typer) -> None:
         from luckyctl.store import Store
 
         app_ctx = context.get(ctx)
-        store = existing_store(app_ctx) or Store.open(IN_MEMORY)
+        store = app_ctx.existing_store() or Store.open(IN_MEMORY)
         runner = build_runner(app_ctx, store=store)
         request = RunRequest(
             selector=selector,

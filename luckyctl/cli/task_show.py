@@ -7,7 +7,6 @@ import datetime as dt
 import typer
 
 from luckyctl.cli import context
-from luckyctl.cli.task_status import existing_store
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +23,7 @@ def register(app: typer.Typer) -> None:
         from luckyctl.task_detail import read_task_detail
 
         app_ctx = context.get(ctx)
-        detail = read_task_detail(app_ctx.roadmap, existing_store(app_ctx), task_id)
+        detail = read_task_detail(app_ctx.roadmap, app_ctx.existing_store(), task_id)
         if as_json:
             app_ctx.print_json(detail.to_json())
             return

@@ -4,21 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from typing import TYPE_CHECKING
-
 import typer
 
 from luckyctl.cli import context
-
-if TYPE_CHECKING:
-    from luckyctl.store import Store
-
-
-def existing_store(app_ctx: context.AppContext) -> Store | None:
-    """The plan's store, or None when nothing has run on the plan yet: a read never creates it."""
-    if not app_ctx.store_path.exists():
-        return None
-    return app_ctx.store(create=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +30,7 @@ def register(app: typer.Typer) -> None:
         app_ctx = context.get(ctx)
         view = app_ctx.status_view  # no models and no YAML when the roadmap and plan are unchanged
         task_ids = resolve_selector(view.outline, selector) if selector is not None else None
-        report = read_status(view.outline, existing_store(app_ctx), plan=view.plan_name, task_ids=task_ids)
+        report = read_status(view.outline, app_ctx.existing_store(), plan=view.plan_name, task_ids=task_ids)
         if as_json:
             app_ctx.print_json(report.to_json())
             return

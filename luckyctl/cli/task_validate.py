@@ -58,10 +58,9 @@ def parse_max_age(text: str | None) -> float | None:
 def open_for_reading(app_ctx: context.AppContext) -> Store:
     """The plan's store; an empty one in memory when nothing has run yet (a read creates no file)."""
     from luckyctl.cli.task_execute import IN_MEMORY
-    from luckyctl.cli.task_status import existing_store
     from luckyctl.store import Store
 
-    return existing_store(app_ctx) or Store.open(IN_MEMORY)
+    return app_ctx.existing_store() or Store.open(IN_MEMORY)
 
 
 def plan_artifacts(app_ctx: context.AppContext) -> ArtifactStore:
