@@ -153,3 +153,13 @@ def get(ctx: typer.Context) -> AppContext:
     if not isinstance(root.obj, AppContext):
         raise RuntimeError("luckyctl context missing")
     return root.obj
+
+
+def write_report(path: Path, text: str) -> None:
+    """Write a report file the user named; a path that cannot be written is their input error."""
+    from luckyctl.errors import InputError
+
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InputError(f"cannot write the report: {error.strerror or error}", path=path) from None

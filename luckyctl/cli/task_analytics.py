@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from luckyctl.cli import context
-from luckyctl.errors import InputError, SelectorError
+from luckyctl.errors import SelectorError
 from luckyctl.selectors import unknown_id_message
 
 
@@ -26,13 +26,6 @@ def parse_as_of(text: str | None) -> dt.datetime | None:
 AS_OF_OPTION = typer.Option(
     None, "--as-of", metavar="DATE", help="Report as if today were DATE (ISO date or date-time). Default: now."
 )
-
-
-def write_report(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror or error}", path=path) from None
 
 
 def register(app: typer.Typer) -> None:
@@ -65,12 +58,12 @@ def register(app: typer.Typer) -> None:
             if html is not None:
                 from luckyctl.report.analytics_html import render_html
 
-                write_report(html, render_html(result, risks))
+                context.write_report(html, render_html(result, risks))
                 app_ctx.info(f"wrote {html}")
             if markdown is not None:
                 from luckyctl.report.analytics_markdown import render_markdown
 
-                write_report(markdown, render_markdown(result, risks))
+                context.write_report(markdown, render_markdown(result, risks))
                 app_ctx.info(f"wrote {markdown}")
         if as_json:
             app_ctx.print_json({"plan": app_ctx.plan.name, **result.to_json()})

@@ -113,13 +113,6 @@ def render(result: GateResult, output_format: GateFormat, app_ctx: context.AppCo
     return buffer.getvalue()
 
 
-def _write(path: Path, text: str) -> None:
-    try:
-        path.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise InputError(f"cannot write the report: {error.strerror}", path=path) from None
-
-
 def register(app: typer.Typer) -> None:
     """Attach ``validate`` to ``app``."""
 
@@ -159,7 +152,7 @@ def register(app: typer.Typer) -> None:
         result = evaluate_gate(gate, selector)
         report_on_stdout = output is None
         if output is not None:
-            _write(output, render(result, output_format, app_ctx))
+            context.write_report(output, render(result, output_format, app_ctx))
             say(app_ctx, f"{output_format.value} report written to {output}")
         elif output_format is GateFormat.TABLE:
             from luckyctl.report.gate_table import render_gate
